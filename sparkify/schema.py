@@ -1,0 +1,145 @@
+"""The warehouse's tables, declared once for every engine.
+
+Column names and types are the contract analysts query against. Declaring them
+as SQLAlchemy tables (rather than one DDL file per engine) lets each dialect
+compile its own ``CREATE TABLE``; Redshift's distribution and sort keys travel
+as the dialect's table options and are ignored by the other engines.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+#: Short text columns (names, levels, identifiers).
+NAME = sa.String(256)
+#: Long free text (titles, user agents): Redshift counts VARCHAR length in bytes.
+TEXT = sa.String(1024)
+#: Floating point keeps every digit of durations and coordinates.
+FLOAT = sa.Double()
+
+songplays = sa.Table(
+    "songplays",
+    metadata,
+    sa.Column("songplay_id", sa.String(32), nullable=False, comment="md5 of the event's identity"),
+    sa.Column("start_time", sa.TIMESTAMP, nullable=False),
+    sa.Column("user_id", sa.Integer),
+    sa.Column("level", sa.String(8)),
+    sa.Column("song_id", sa.String(32)),
+    sa.Column("artist_id", sa.String(32)),
+    sa.Column("session_id", sa.Integer),
+    sa.Column("location", NAME),
+    sa.Column("user_agent", TEXT),
+    redshift_distkey="song_id",
+    redshift_sortkey="start_time",
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("first_name", NAME),
+    sa.Column("last_name", NAME),
+    sa.Column("gender", sa.String(8)),
+    sa.Column("level", sa.String(8)),
+    sa.Column(
+        "last_seen_at",
+        sa.TIMESTAMP,
+        comment="ts of the event the row was taken from: a later window never loses to an earlier one",
+    ),
+    redshift_diststyle="ALL",
+    redshift_sortkey="user_id",
+)
+
+songs = sa.Table(
+    "songs",
+    metadata,
+    sa.Column("song_id", sa.String(32), nullable=False),
+    sa.Column("title", TEXT),
+    sa.Column("artist_id", sa.String(32)),
+    sa.Column("year", sa.Integer),
+    sa.Column("duration", FLOAT),
+    redshift_distkey="song_id",
+    redshift_sortkey="song_id",
+)
+
+artists = sa.Table(
+    "artists",
+    metadata,
+    sa.Column("artist_id", sa.String(32), nullable=False),
+    sa.Column("name", TEXT),
+    sa.Column("location", TEXT),
+    sa.Column("latitude", FLOAT),
+    sa.Column("longitude", FLOAT),
+    redshift_diststyle="ALL",
+    redshift_sortkey="artist_id",
+)
+
+time_table = sa.Table(
+    "time",
+    metadata,
+    sa.Column("start_time", sa.TIMESTAMP, nullable=False),
+    sa.Column("hour", sa.Integer),
+    sa.Column("day", sa.Integer),
+    sa.Column("week", sa.Integer),
+    sa.Column("month", sa.Integer),
+    sa.Column("year", sa.Integer),
+    sa.Column("weekday", sa.Integer),
+    redshift_diststyle="ALL",
+    redshift_sortkey="start_time",
+)
+
+#: The star schema in load order: the fact first, then its dimensions.
+STAR_SCHEMA: tuple[sa.Table, ...] = (songplays, users, songs, artists, time_table)
+DIMENSIONS: tuple[str, ...] = ("users", "songs", "artists", "time")
+
+
+def staging_events(name: str) -> sa.Table:
+    """A run's private copy of the event log, columns named like the JSON keys (lower-cased).
+
+    The names match the source keys so Redshift's ``COPY … JSON 'auto ignorecase'``
+    maps them without a JSONPaths file.
+    """
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("artist", TEXT),
+        sa.Column("auth", NAME),
+        sa.Column("firstname", NAME),
+        sa.Column("gender", sa.String(8)),
+        sa.Column("iteminsession", sa.Integer),
+        sa.Column("lastname", NAME),
+        sa.Column("length", FLOAT),
+        sa.Column("level", sa.String(8)),
+        sa.Column("location", NAME),
+        sa.Column("method", sa.String(8)),
+        sa.Column("page", NAME),
+        sa.Column("registration", FLOAT),
+        sa.Column("sessionid", sa.Integer),
+        sa.Column("song", TEXT),
+        sa.Column("status", sa.Integer),
+        sa.Column("ts", sa.TIMESTAMP, comment="epoch milliseconds in the source"),
+        sa.Column("useragent", TEXT),
+        sa.Column("userid", sa.String(16), comment='a string in the source, "" when logged out'),
+        redshift_diststyle="EVEN",
+    )
+
+
+def staging_songs(name: str) -> sa.Table:
+    """A run's private copy of the song catalog, columns named like the JSON keys."""
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("num_songs", sa.Integer),
+        sa.Column("artist_id", sa.String(32)),
+        sa.Column("artist_latitude", FLOAT),
+        sa.Column("artist_longitude", FLOAT),
+        sa.Column("artist_location", TEXT),
+        sa.Column("artist_name", TEXT),
+        sa.Column("song_id", sa.String(32)),
+        sa.Column("title", TEXT),
+        sa.Column("duration", FLOAT),
+        sa.Column("year", sa.Integer),
+        redshift_diststyle="EVEN",
+    )

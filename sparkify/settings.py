@@ -1,0 +1,20 @@
+"""Defaults of the embedded set-up, overridable through the environment.
+
+Imported before Prefect runs anything: these machines have no internet, so
+Prefect's telemetry is switched off unless the operator says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+#: A local folder laid out like the S3 bucket; created by the generator when missing.
+DEFAULT_SOURCE = os.environ.get("SPARKIFY_SOURCE", "data/sample")
+#: The embedded warehouse: a DuckDB file, no server needed.
+DEFAULT_WAREHOUSE = os.environ.get("SPARKIFY_WAREHOUSE", "duckdb:///data/sparkify.duckdb")
+
+#: The original DAG's policy: three retries, five minutes apart, for transient failures only.
+TASK_RETRIES = int(os.environ.get("SPARKIFY_TASK_RETRIES", "3"))
+RETRY_DELAY_SECONDS = float(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", "300"))

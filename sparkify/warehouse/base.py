@@ -1,0 +1,101 @@
+"""The small interface every warehouse engine offers the tasks.
+
+The transformation SQL is shared; an engine differs only in how it stages the
+raw files and in its table options, so that is all a subclass provides.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.schema import CreateTable, DropTable
+
+from sparkify import schema, sql
+from sparkify.sources import LocalSource
+
+
+class Warehouse(ABC):
+    """A SQLAlchemy engine plus the engine-specific staging the pipeline needs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: sa.URL) -> Warehouse:
+        return cls(sa.create_engine(url))
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
+    def __repr__(self) -> str:
+        # never the password: URLs render it masked
+        return f"{type(self).__name__}({self.engine.url!r})"
+
+    # -- statements ---------------------------------------------------------
+    def statement(
+        self,
+        path: str,
+        identifiers: Mapping[str, str] | None = None,
+        expanding: Sequence[str] = (),
+    ) -> sa.TextClause:
+        """The SQL file as an executable statement, tables filled in, values left as binds."""
+        text = sa.text(sql.render(path, self.dialect, identifiers))
+        return text.bindparams(*(sa.bindparam(name, expanding=True) for name in expanding))
+
+    def run_script(
+        self,
+        folder: str,
+        identifiers: Mapping[str, str],
+        params: Mapping[str, Any],
+    ) -> list[int]:
+        """Runs every statement of ``sql/<folder>/`` in one transaction; returns their row counts."""
+        with self.engine.begin() as conn:
+            return [
+                conn.execute(self.statement(path, identifiers), dict(params)).rowcount
+                for path in sql.script(folder, self.dialect.name)
+            ]
+
+    def scalar(
+        self,
+        path: str,
+        identifiers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        expanding: Sequence[str] = (),
+    ) -> Any:
+        """The single value a query file returns."""
+        with self.engine.connect() as conn:
+            return conn.execute(self.statement(path, identifiers, expanding), dict(params or {})).scalar_one()
+
+    def row_count(self, table: str) -> int:
+        return int(self.scalar("checks/row_count", {"table": table}))
+
+    # -- tables -------------------------------------------------------------
+    def create_tables(self) -> None:
+        """Creates the star schema where it is missing; existing tables and rows are kept."""
+        with self.engine.begin() as conn:
+            for table in schema.STAR_SCHEMA:
+                conn.execute(CreateTable(table, if_not_exists=True))
+
+    def create_staging(self, table: sa.Table) -> None:
+        """A fresh, empty staging table for this run."""
+        with self.engine.begin() as conn:
+            conn.execute(DropTable(table, if_exists=True))
+            conn.execute(CreateTable(table))
+
+    def drop_staging(self, table: sa.Table) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(DropTable(table, if_exists=True))
+
+    # -- staging: the one thing each engine does its own way ------------------
+    @abstractmethod
+    def stage_events(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+        """Loads the event files ``keys`` of ``source`` into ``table``; returns the rows staged."""
+
+    @abstractmethod
+    def stage_songs(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+        """Loads the song files ``keys`` of ``source`` into ``table``; returns the rows staged."""

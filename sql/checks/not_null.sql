@@ -1,0 +1,4 @@
+-- Observed: rows whose column is NULL (expected 0).
+SELECT COUNT(*) AS observed
+FROM {{ table }}
+WHERE {{ column }} IS NULL;

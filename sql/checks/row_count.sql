@@ -1,0 +1,3 @@
+-- Observed: the table's row count.
+SELECT COUNT(*) AS observed
+FROM {{ table }};

@@ -1,0 +1,68 @@
+-- One fact per NextSong event of the window, matched or not to a catalog song.
+INSERT INTO songplays (
+    songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
+)
+WITH song_play_events AS (
+    SELECT
+        ts,
+        NULLIF(TRIM(userid), '') AS user_key,
+        level,
+        song,
+        artist,
+        length,
+        sessionid,
+        iteminsession,
+        location,
+        useragent,
+        -- the same event delivered twice (overlapping files) is still one play
+        ROW_NUMBER() OVER (
+            PARTITION BY userid, sessionid, iteminsession
+            ORDER BY ts
+        ) AS delivery_number
+    FROM {{ staging_events }}
+    WHERE page = 'NextSong'
+      AND ts >= :window_start
+      AND ts < :window_end
+),
+
+catalog_entries AS (
+    SELECT
+        song_id,
+        artist_id,
+        title,
+        artist_name,
+        duration,
+        -- duplicate catalog entries must not fan out the facts: keep the lowest song_id
+        ROW_NUMBER() OVER (
+            PARTITION BY title, artist_name, duration
+            ORDER BY song_id
+        ) AS entry_rank
+    FROM {{ staging_songs }}
+),
+
+distinct_catalog_songs AS (
+    SELECT song_id, artist_id, title, artist_name, duration
+    FROM catalog_entries
+    WHERE entry_rank = 1
+)
+
+SELECT
+    MD5(
+        CAST(plays.sessionid AS VARCHAR) || '-'
+        || CAST(plays.iteminsession AS VARCHAR) || '-'
+        || COALESCE(plays.user_key, '')
+    ) AS songplay_id,
+    plays.ts AS start_time,
+    CAST(plays.user_key AS INTEGER) AS user_id,
+    plays.level,
+    catalog.song_id,
+    catalog.artist_id,
+    plays.sessionid AS session_id,
+    plays.location,
+    plays.useragent AS user_agent
+FROM song_play_events AS plays
+LEFT JOIN distinct_catalog_songs AS catalog
+    ON catalog.title = plays.song
+    AND catalog.artist_name = plays.artist
+    AND catalog.duration = plays.length
+WHERE plays.delivery_number = 1;

@@ -1,0 +1,31 @@
+"""Steps 3 and 4: the fact, then the four dimensions, from this run's staging tables."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+
+from sparkify.errors import EmptySourceError
+from sparkify.run import LoadRun
+from sparkify.warehouse import Warehouse
+from tasks.policy import TASK_OPTIONS
+
+
+@task(name="load-songplays", **TASK_OPTIONS)
+def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str) -> int:
+    """Replaces the window's facts in one transaction; returns the facts inserted."""
+    inserted = warehouse.run_script("load/songplays", run.staging_tables, run.window.params())[-1]
+    if inserted == 0:
+        raise EmptySourceError(
+            f"no NextSong event in {source_uri} for {run.window}: nothing to load. "
+            "Check that the event logs for this period were delivered (log_data/YYYY/MM/YYYY-MM-DD-events.json)."
+        )
+    get_run_logger().info("loaded %d songplays for %s", inserted, run.window)
+    return inserted
+
+
+@task(name="load-dimension", task_run_name="load-{table}", **TASK_OPTIONS)
+def load_dimension(warehouse: Warehouse, table: str, run: LoadRun) -> int:
+    """Upserts one dimension in one transaction; returns the rows it inserted."""
+    inserted = warehouse.run_script(f"load/{table}", run.staging_tables, run.window.params())[-1]
+    get_run_logger().info("upserted %d rows into %s", inserted, table)
+    return inserted

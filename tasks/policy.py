@@ -1,0 +1,33 @@
+"""The retry policy every task shares: transient faults retry, mistakes fail at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy.exc
+from prefect.cache_policies import NONE
+
+from sparkify import settings
+
+#: Exceptions a later attempt can outlive: lost connections, locks held by another run, timeouts.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what may succeed next time; a failed check or bad input fails the run now."""
+    error = state.data
+    return isinstance(error, TRANSIENT_ERRORS)
+
+
+#: Keyword arguments for ``@task``: no result caching (every run must really load), the DAG's retries.
+TASK_OPTIONS: dict[str, Any] = {
+    "cache_policy": NONE,
+    "retries": settings.TASK_RETRIES,
+    "retry_delay_seconds": settings.RETRY_DELAY_SECONDS,
+    "retry_condition_fn": is_transient,
+}

@@ -1,0 +1,30 @@
+"""Step 0: find the raw feeds, generating the sample ones for the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from sparkify import generator, settings
+from sparkify.sources import LocalSource, SourceError
+from tasks.policy import TASK_OPTIONS
+
+
+@task(name="prepare-source", **TASK_OPTIONS)
+def prepare_source(source: str) -> LocalSource:
+    """The source to read; the default one is generated on first use so a laptop needs nothing else."""
+    root = Path(source)
+    if source == settings.DEFAULT_SOURCE and not root.exists():
+        sample = generator.ensure_sample(root)
+        if sample is not None:
+            get_run_logger().info(
+                "generated the sample source %s: %d events in %d files, %d songs",
+                root,
+                sample.events,
+                sample.event_files,
+                sample.song_files,
+            )
+    if not root.is_dir():
+        raise SourceError(f"source folder {root} does not exist")
+    return LocalSource(root)
