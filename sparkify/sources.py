@@ -8,10 +8,11 @@ Objects are named by keys relative to the source's root, as in S3.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from sparkify.window import Window
 
@@ -26,6 +27,21 @@ class SourceError(ValueError):
 def event_file_key(day: date) -> str:
     """The key of a day's event log, as the application writes it."""
     return f"{LOG_PREFIX}/{day:%Y/%m}/{day:%Y-%m-%d}-events.json"
+
+
+class Source(Protocol):
+    """What a warehouse needs of a source: its keys, and their bytes as files or streams."""
+
+    @property
+    def uri(self) -> str: ...
+
+    def song_keys(self) -> list[str]: ...
+
+    def event_keys(self, window: Window) -> list[str]: ...
+
+    def local_files(self, keys: list[str]) -> AbstractContextManager[list[Path]]: ...
+
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
 
 
 @dataclass(frozen=True)
@@ -66,3 +82,7 @@ class LocalSource:
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
         """Paths an embedded engine can read directly."""
         yield [self.root / key for key in keys]
+
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The object's bytes, streamed."""
+        return (self.root / key).open("rb")

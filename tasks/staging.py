@@ -5,13 +5,13 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 
 from sparkify.run import LoadRun
-from sparkify.sources import LocalSource
+from sparkify.sources import Source
 from sparkify.warehouse import Warehouse
 from tasks.policy import TASK_OPTIONS
 
 
 @task(name="stage-events", **TASK_OPTIONS)
-def stage_events(warehouse: Warehouse, source: LocalSource, run: LoadRun) -> int:
+def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
     """Stages the day files of the run's window; returns the events staged."""
     keys = source.event_keys(run.window)
     warehouse.create_staging(run.staging_events)
@@ -21,7 +21,7 @@ def stage_events(warehouse: Warehouse, source: LocalSource, run: LoadRun) -> int
 
 
 @task(name="stage-songs", **TASK_OPTIONS)
-def stage_songs(warehouse: Warehouse, source: LocalSource, run: LoadRun) -> int:
+def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
     """Stages the whole song catalog: plays of any window may match any song."""
     keys = source.song_keys()
     warehouse.create_staging(run.staging_songs)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.schema import CreateTable, DropTable
 
 from sparkify import schema, sql
-from sparkify.sources import LocalSource
+from sparkify.sources import Source
 
 
 class Warehouse(ABC):
@@ -93,9 +93,9 @@ class Warehouse(ABC):
 
     # -- staging: the one thing each engine does its own way ------------------
     @abstractmethod
-    def stage_events(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         """Loads the event files ``keys`` of ``source`` into ``table``; returns the rows staged."""
 
     @abstractmethod
-    def stage_songs(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         """Loads the song files ``keys`` of ``source`` into ``table``; returns the rows staged."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from sparkify.sources import LocalSource
+from sparkify.sources import Source
 from sparkify.warehouse.base import Warehouse
 
 
@@ -27,7 +27,7 @@ class DuckDBWarehouse(Warehouse):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         return super().from_url(url)
 
-    def _stage(self, statement: str, placeholder: str, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+    def _stage(self, statement: str, placeholder: str, table: sa.Table, source: Source, keys: list[str]) -> int:
         if not keys:
             return 0
         with source.local_files(keys) as paths, self.engine.begin() as conn:
@@ -37,8 +37,8 @@ class DuckDBWarehouse(Warehouse):
             )
         return self.row_count(table.name)
 
-    def stage_events(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         return self._stage("staging/stage_events", "staging_events", table, source, keys)
 
-    def stage_songs(self, table: sa.Table, source: LocalSource, keys: list[str]) -> int:
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         return self._stage("staging/stage_songs", "staging_songs", table, source, keys)
