@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sparkify import settings
 from sparkify.errors import PipelineError
+from sparkify.sources import EVENTS_FORMATS
+from sparkify.window import INTERVALS, Window
 
 
 def _utc(text: str) -> datetime:
@@ -17,6 +20,14 @@ def _utc(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not an ISO date or time: {text!r} (e.g. 2018-11-01 or 2018-11-01T13:00)"
         ) from None
+
+
+def _day_or_time(text: str) -> date | datetime:
+    """A bare date stands for the whole UTC day; anything longer is an instant."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return _utc(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,34 +40,145 @@ def build_parser() -> argparse.ArgumentParser:
             f"in {settings.DEFAULT_SOURCE} (created on first use) into {settings.DEFAULT_WAREHOUSE}."
         ),
     )
+    add_target_options(parser)
+    parser.add_argument(
+        "--s3-block",
+        help="name of a saved prefect-aws S3Bucket block whose credentials read an s3:// --source "
+        "(default: the standard AWS credential chain: AWS_* environment variables, profiles, instance role)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", title="commands", description="with no command, the flow runs with the options above"
+    )
+    plan = commands.add_parser(
+        "plan",
+        help="print the SQL a run would execute, without connecting to anything",
+        description=(
+            "Print to stdout every SQL statement a run with these options would execute on the warehouse, "
+            "in order, values inlined and secrets masked, for review before a run. Nothing is connected to: "
+            "no database, no S3 (a local source folder is listed). Logs go to stderr."
+        ),
+    )
+    add_target_options(plan)
+    add_backfill_command(commands)
+    return parser
+
+
+def add_target_options(parser: argparse.ArgumentParser, window: bool = True) -> None:
+    """What to load, where, and which window (a backfill has its own): the same for a run and for its plan."""
     parser.add_argument(
         "--source",
         default=settings.DEFAULT_SOURCE,
-        help="folder holding song_data/ and log_data/ as in the S3 bucket (default: %(default)s; env SPARKIFY_SOURCE)",
+        help="folder or s3://bucket/prefix holding song_data/ and log_data/ "
+        "(default: %(default)s; env SPARKIFY_SOURCE)",
     )
     parser.add_argument(
         "--warehouse",
         default=settings.DEFAULT_WAREHOUSE,
         help="SQLAlchemy URL of the warehouse (default: %(default)s; env SPARKIFY_WAREHOUSE)",
     )
+    if window:
+        parser.add_argument(
+            "--window-start",
+            type=_utc,
+            help="load only events at or after this UTC time (with --window-end); default: all events",
+        )
+        parser.add_argument(
+            "--window-end",
+            type=_utc,
+            help="load only events before this UTC time (with --window-start)",
+        )
     parser.add_argument(
-        "--window-start",
-        type=_utc,
-        help="load only events at or after this UTC time (with --window-end); default: all events",
+        "--events-format",
+        choices=EVENTS_FORMATS,
+        default="json",
+        help="how the event logs are written: json (one object a line) or csv (a header row, "
+        "layout in sparkify/sources.py), log_data/YYYY/MM/YYYY-MM-DD-events.<format> (default: %(default)s)",
     )
     parser.add_argument(
-        "--window-end",
-        type=_utc,
-        help="load only events before this UTC time (with --window-start)",
+        "--warehouse-block",
+        help="name of a saved WarehouseConnection Prefect block, used instead of --warehouse "
+        "(it holds the password and Redshift's COPY credentials)",
     )
-    return parser
+
+
+def add_backfill_command(commands: argparse._SubParsersAction) -> None:
+    backfill = commands.add_parser(
+        "backfill",
+        help="load every hour or day of a range, each as its own flow run",
+        description=(
+            "Load every whole hour or day from --start to --end, each window by its own sparkify-etl flow run "
+            "(under one sparkify-backfill run in the Prefect UI), a few at a time, then print a summary. "
+            "Windows replace their own facts, so running a range again is safe. A window without plays is "
+            "reported and does not fail the backfill; a failed window does (exit status 1)."
+        ),
+    )
+    backfill.add_argument(
+        "--start", type=_day_or_time, required=True, help="first UTC day (2018-11-01) or time (2018-11-01T06:00)"
+    )
+    backfill.add_argument(
+        "--end",
+        type=_day_or_time,
+        required=True,
+        help="last UTC day, included (2018-11-30), or the time the range ends before (2018-11-30T12:00)",
+    )
+    backfill.add_argument("--interval", choices=INTERVALS, default="day", help="window length (default: %(default)s)")
+    backfill.add_argument(
+        "--concurrency", type=int, default=3, help="windows loading at once (default: %(default)s)"
+    )
+    add_target_options(backfill, window=False)
+    backfill.add_argument("--s3-block", help="name of a saved prefect-aws S3Bucket block to read an s3:// --source")
+
+
+def _range_bound(moment: date | datetime, *, end: bool) -> datetime:
+    """A day starts at its midnight and, as an end, is included: it ends at the next midnight."""
+    if isinstance(moment, datetime):
+        return moment
+    return datetime.combine(moment + timedelta(days=1) if end else moment, time())
+
+
+def run_backfill(args: argparse.Namespace) -> int:
+    try:
+        span = Window(_range_bound(args.start, end=False), _range_bound(args.end, end=True))
+    except ValueError as error:
+        print(f"error: --end is before --start: {error}", file=sys.stderr)
+        return 2
+    if args.concurrency < 1:
+        print("error: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+
+    from flows.backfill import backfill
+
+    try:
+        summary = backfill(
+            concurrency=args.concurrency,
+            start=span.start,
+            end=span.end,
+            interval=args.interval,
+            source=args.source,
+            warehouse=args.warehouse,
+            warehouse_block=args.warehouse_block,
+            s3_block=args.s3_block,
+            events_format=args.events_format,
+        )
+    except (PipelineError, ValueError) as error:
+        print(f"sparkify-backfill failed: {error}", file=sys.stderr)
+        return 2
+    print(f"sparkify-backfill {'succeeded' if summary.ok else 'failed'}: {span}")
+    for line in summary.lines():
+        print(f"  {line}")
+    return 0 if summary.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "backfill":
+        return run_backfill(args)
     if (args.window_start is None) != (args.window_end is None):
         print("error: give both --window-start and --window-end, or neither", file=sys.stderr)
         return 2
+
+    if args.command == "plan":
+        return print_plan(args)
 
     from flows.etl import sparkify_etl
 
@@ -66,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             warehouse=args.warehouse,
             window_start=args.window_start,
             window_end=args.window_end,
+            warehouse_block=args.warehouse_block,
+            s3_block=args.s3_block,
+            events_format=args.events_format,
         )
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)
@@ -73,4 +198,31 @@ def main(argv: list[str] | None = None) -> int:
     print("sparkify-etl succeeded")
     for line in summary.lines():
         print(f"  {line}")
+    return 0
+
+
+def print_plan(args: argparse.Namespace) -> int:
+    """The plan's SQL on stdout and nothing else there: logs and errors go to stderr."""
+    # Prefect, imported with the flow, already owns the root logger: ours get their own stderr handler
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("sparkify")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    from sparkify.plan import plan
+    from sparkify.window import Window
+
+    try:
+        result = plan(
+            args.source,
+            args.warehouse,
+            block=args.warehouse_block,
+            window=Window.from_bounds(args.window_start, args.window_end),
+            events_format=args.events_format,
+        )
+    except (PipelineError, ValueError) as error:
+        print(f"sparkify-etl plan failed: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(result.text())
     return 0

@@ -17,7 +17,7 @@ from sparkify import settings
 from sparkify.run import LoadRun
 from sparkify.schema import DIMENSIONS
 from sparkify.warehouse import connect
-from sparkify.window import Window
+from sparkify.window import Interval, Window
 from tasks.loading import load_dimension, load_songplays
 from tasks.quality import run_quality_checks
 from tasks.schema import create_tables
@@ -53,21 +53,36 @@ def sparkify_etl(
     warehouse: str = settings.DEFAULT_WAREHOUSE,
     window_start: datetime | None = None,
     window_end: datetime | None = None,
+    interval: Interval | None = None,
+    warehouse_block: str | None = None,
+    s3_block: str | None = None,
+    events_format: str = "json",
 ) -> RunSummary:
-    """Loads the source's events of [window_start, window_end) (all of them by default) into the star schema."""
-    window = Window.from_bounds(window_start, window_end)
-    run = LoadRun.new(window, flow_run.id)
-    target = connect(warehouse)
+    """Loads the source's events of [window_start, window_end) (all of them by default) into the star schema.
 
-    raw = prepare_source(source)
-    create_tables(target)
-    staged_events, staged_songs = PrefectFutureList(
-        [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run)]
-    ).result()
-    songplays_loaded = load_songplays(target, run, raw.uri)
-    PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
-    report = run_quality_checks(target, run)
-    drop_staging(target, run)
+    ``interval`` ("hour" or "day", set by the deployment's schedule) loads instead the
+    interval completed at the run's scheduled start: the run due at 10:00 loads [09:00, 10:00).
+    ``warehouse_block`` names a saved ``WarehouseConnection`` block, used instead of the
+    ``warehouse`` URL: how a password and Redshift's COPY credentials reach a run.
+    ``source`` is a folder or ``s3://bucket/prefix``; ``s3_block`` names a saved prefect-aws
+    ``S3Bucket`` block to read it with (else the standard AWS credential chain), and
+    ``events_format`` ("json" or "csv") says how the event logs are written.
+    """
+    window = Window.for_run(window_start, window_end, interval, flow_run.scheduled_start_time)
+    run = LoadRun.new(window, flow_run.id)
+    target = connect(warehouse, block=warehouse_block)
+
+    raw = prepare_source(source, s3_block, events_format)
+    # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
+    with target.exclusive():
+        create_tables(target)
+        staged_events, staged_songs = PrefectFutureList(
+            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run)]
+        ).result()
+        songplays_loaded = load_songplays(target, run, raw.uri)
+        PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
+        report = run_quality_checks(target, run)
+        drop_staging(target, run)
 
     return RunSummary(
         window=str(window),

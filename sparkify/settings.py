@@ -18,3 +18,10 @@ DEFAULT_WAREHOUSE = os.environ.get("SPARKIFY_WAREHOUSE", "duckdb:///data/sparkif
 #: The original DAG's policy: three retries, five minutes apart, for transient failures only.
 TASK_RETRIES = int(os.environ.get("SPARKIFY_TASK_RETRIES", "3"))
 RETRY_DELAY_SECONDS = float(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", "300"))
+
+#: Redshift COPY, for a warehouse given by URL (a WarehouseConnection block overrides them): the IAM role
+#: the cluster assumes to read the source bucket, the bucket's region when it is not the cluster's, and
+#: how many bad records one COPY may skip (0: any bad record fails the load, as in Redshift).
+COPY_IAM_ROLE = os.environ.get("SPARKIFY_COPY_IAM_ROLE") or None
+COPY_REGION = os.environ.get("SPARKIFY_COPY_REGION") or None
+COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "0"))

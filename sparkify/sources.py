@@ -1,32 +1,74 @@
-"""Where the raw feeds live: a folder laid out like the S3 bucket.
+"""Where the raw feeds live: a folder laid out like the S3 bucket, or the bucket itself.
 
 ``song_data/`` holds one JSON object per song file; ``log_data/YYYY/MM/``
 holds one newline-delimited JSON file per UTC day, named ``YYYY-MM-DD-events.json``.
 Objects are named by keys relative to the source's root, as in S3.
+
+Event logs may also come as CSV (``events_format="csv"``), one file per UTC day
+named ``YYYY-MM-DD-events.csv``: RFC 4180 (comma, ``"`` quotes doubled inside
+quoted fields, which may span lines), UTF-8, a header row naming
+:data:`EVENT_COLUMNS` in that order, the JSON keys' values in the same columns.
+An empty unquoted field is null; ``""`` is the empty string (a logged-out
+``userId``); numbers are written as in the JSON (``ts`` in epoch milliseconds).
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sparkify.window import Window
 
+if TYPE_CHECKING:
+    from prefect_aws import S3Bucket
+
 SONG_PREFIX = "song_data"
 LOG_PREFIX = "log_data"
+
+#: The formats an event log may come in; song files are always JSON.
+EVENTS_FORMATS = ("json", "csv")
+#: The event log's fields: the JSON keys, and the CSV header in this order.
+EVENT_COLUMNS = (
+    "artist",
+    "auth",
+    "firstName",
+    "gender",
+    "itemInSession",
+    "lastName",
+    "length",
+    "level",
+    "location",
+    "method",
+    "page",
+    "registration",
+    "sessionId",
+    "song",
+    "status",
+    "ts",
+    "userAgent",
+    "userId",
+)
+#: botocore retries S3 throttling (SlowDown) and 5xx up to 10 times, backing off; adaptive mode also paces the client.
+S3_CLIENT_CONFIG: dict[str, Any] = {"retries": {"mode": "adaptive", "max_attempts": 10}}
+#: Concurrent GETs when downloading many objects; below botocore's default pool of 10 connections.
+S3_DOWNLOAD_THREADS = 8
 
 
 class SourceError(ValueError):
     """The source is missing or does not look like the Sparkify bucket."""
 
 
-def event_file_key(day: date) -> str:
+def event_file_key(day: date, events_format: str = "json") -> str:
     """The key of a day's event log, as the application writes it."""
-    return f"{LOG_PREFIX}/{day:%Y/%m}/{day:%Y-%m-%d}-events.json"
+    return f"{LOG_PREFIX}/{day:%Y/%m}/{day:%Y-%m-%d}-events.{events_format}"
 
 
 class Source(Protocol):
@@ -34,6 +76,9 @@ class Source(Protocol):
 
     @property
     def uri(self) -> str: ...
+
+    @property
+    def events_format(self) -> str: ...
 
     def song_keys(self) -> list[str]: ...
 
@@ -49,6 +94,7 @@ class LocalSource:
     """A local folder with ``song_data/`` and ``log_data/``."""
 
     root: Path
+    events_format: str = "json"
 
     @property
     def uri(self) -> str:
@@ -60,9 +106,9 @@ class LocalSource:
             raise SourceError(f"{self.root} has no {prefix}/ folder: is it a Sparkify source?")
         return folder
 
-    def _keys(self, prefix: str) -> list[str]:
+    def _keys(self, prefix: str, suffix: str = ".json") -> list[str]:
         folder = self._folder(prefix)
-        return sorted(p.relative_to(self.root).as_posix() for p in folder.rglob("*.json") if p.is_file())
+        return sorted(p.relative_to(self.root).as_posix() for p in folder.rglob(f"*{suffix}") if p.is_file())
 
     def song_keys(self) -> list[str]:
         """Every song file of the catalog."""
@@ -74,9 +120,10 @@ class LocalSource:
     def event_keys(self, window: Window) -> list[str]:
         """The day files a window needs; a full load takes every file under log_data/."""
         if window.is_everything:
-            return self._keys(LOG_PREFIX)
+            return self._keys(LOG_PREFIX, f".{self.events_format}")
         self._folder(LOG_PREFIX)
-        return [key for key in map(event_file_key, window.days()) if (self.root / key).is_file()]
+        keys = (event_file_key(day, self.events_format) for day in window.days())
+        return [key for key in keys if (self.root / key).is_file()]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -86,3 +133,132 @@ class LocalSource:
     def open(self, key: str) -> AbstractContextManager[BinaryIO]:
         """The object's bytes, streamed."""
         return (self.root / key).open("rb")
+
+
+@dataclass(frozen=True)
+class S3Source:
+    """Objects under ``s3://bucket/folder``, reached through a prefect-aws ``S3Bucket`` block.
+
+    The block's ``bucket_folder`` is the source's root. Its credentials' client
+    carries :data:`S3_CLIENT_CONFIG`, so botocore retries throttling and 5xx answers.
+    """
+
+    bucket: S3Bucket = field(repr=False)
+    events_format: str = "json"
+
+    @property
+    def uri(self) -> str:
+        return self.object_url("").rstrip("/")
+
+    def object_url(self, key: str) -> str:
+        """The ``s3://`` URL of a key, or of a key prefix such as ``log_data/2018/11/``: what COPY reads."""
+        return f"s3://{self.bucket.bucket_name}/{self._object_key(key)}"
+
+    def _object_key(self, key: str) -> str:
+        folder = self.bucket.bucket_folder.strip("/")
+        return f"{folder}/{key}" if folder else key
+
+    @cached_property
+    def _client(self) -> Any:
+        """One client per source, shared by its threads as boto3 allows.
+
+        Built here from the block's boto3 session rather than taken from prefect-aws's
+        process-wide client cache, which keys on the block alone: a default-chain client
+        cached there would keep the endpoint and keys of the environment it first saw.
+        """
+        credentials = self.bucket.credentials
+        return credentials.get_boto3_session().client("s3", **credentials.aws_client_parameters.get_params_override())
+
+    def _keys(self, prefix: str, suffix: str = ".json") -> list[str]:
+        """Every key under ``prefix/`` ending in ``suffix``; the paginator pages past 1,000 objects."""
+        root = self._object_key("")
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket.bucket_name, Prefix=self._object_key(f"{prefix}/")
+        )
+        return sorted(
+            obj["Key"][len(root) :] for page in pages for obj in page.get("Contents", []) if obj["Key"].endswith(suffix)
+        )
+
+    def song_keys(self) -> list[str]:
+        """Every song file of the catalog."""
+        keys = self._keys(SONG_PREFIX)
+        if not keys:
+            raise SourceError(f"{self.object_url(SONG_PREFIX)}/ holds no song files")
+        return keys
+
+    def event_keys(self, window: Window) -> list[str]:
+        """The day files a window needs, found with one listing per month rather than a request per day."""
+        suffix = f".{self.events_format}"
+        if window.is_everything:
+            return self._keys(LOG_PREFIX, suffix)
+        wanted = [event_file_key(day, self.events_format) for day in window.days()]
+        months = sorted({key.rsplit("/", 1)[0] for key in wanted})
+        present = {key for month in months for key in self._keys(month, suffix)}
+        return [key for key in wanted if key in present]
+
+    @contextmanager
+    def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
+        """The objects downloaded to a temporary folder, deleted afterwards: for an engine that reads files."""
+        with tempfile.TemporaryDirectory(prefix="sparkify-s3-") as folder:
+            paths = [Path(folder, key) for key in keys]
+            for parent in {path.parent for path in paths}:
+                parent.mkdir(parents=True, exist_ok=True)
+            with ThreadPoolExecutor(S3_DOWNLOAD_THREADS) as pool:
+                list(pool.map(self._download, keys, paths))
+            yield paths
+
+    def _download(self, key: str, path: Path) -> None:
+        with self.open(key) as body, path.open("wb") as file:
+            shutil.copyfileobj(body, file, 1 << 20)
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        """The object's bytes, streamed from S3 as they are read."""
+        response = self._client.get_object(Bucket=self.bucket.bucket_name, Key=self._object_key(key))
+        body = response["Body"]
+        try:
+            yield body
+        finally:
+            body.close()
+
+
+def open_source(uri: str, *, s3_block: str | None = None, events_format: str = "json") -> Source:
+    """The source ``uri`` names: a local folder, or ``s3://bucket/prefix`` read through prefect-aws.
+
+    ``s3_block`` names a saved ``S3Bucket`` block for the same bucket, whose credentials are used;
+    without one, the standard AWS chain applies (environment variables such as AWS_ENDPOINT_URL,
+    shared profiles, instance roles). The URI, not the block's folder, says where the source lies.
+    """
+    if events_format not in EVENTS_FORMATS:
+        raise SourceError(f"unknown events format {events_format!r}: use one of {', '.join(EVENTS_FORMATS)}")
+    if uri.startswith("s3://"):
+        return S3Source(_s3_bucket(uri, s3_block), events_format)
+    if s3_block is not None:
+        raise SourceError(f"S3 block {s3_block!r} given for the local source {uri}: use an s3:// source with it")
+    root = Path(uri)
+    if not root.is_dir():
+        raise SourceError(f"source folder {root} does not exist")
+    return LocalSource(root, events_format)
+
+
+def _s3_bucket(uri: str, block_name: str | None) -> S3Bucket:
+    """An in-memory ``S3Bucket`` for ``uri``: the named block's credentials (or the default chain), plus retries."""
+    # imported here: prefect-aws takes ~0.4 s to import, which local runs need not pay
+    from prefect_aws import AwsCredentials, S3Bucket
+
+    bucket_name, _, folder = uri.removeprefix("s3://").partition("/")
+    if not bucket_name:
+        raise SourceError(f"{uri} names no bucket: expected s3://bucket/prefix")
+    if block_name is None:
+        credentials = AwsCredentials()
+    else:
+        block = S3Bucket.load(block_name)
+        if block.bucket_name != bucket_name:
+            raise SourceError(f"S3 block {block_name!r} is for bucket {block.bucket_name!r}, not for {uri}")
+        credentials = block.credentials
+    parameters = credentials.aws_client_parameters
+    config = {**S3_CLIENT_CONFIG, **(parameters.config or {})}  # the block's own client settings win
+    credentials = credentials.model_copy(
+        update={"aws_client_parameters": parameters.model_copy(update={"config": config})}
+    )
+    return S3Bucket(bucket_name=bucket_name, bucket_folder=folder.strip("/"), credentials=credentials)

@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal, get_args
+
+#: The lengths a scheduled run or a backfill cuts time into.
+Interval = Literal["hour", "day"]
+INTERVALS: tuple[Interval, ...] = get_args(Interval)
+_STEPS: dict[Interval, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 #: Bounds wide enough for any event; every engine stores them as TIMESTAMP.
 _DAWN = datetime(1900, 1, 1)
@@ -20,6 +26,16 @@ def _naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def floor(moment: datetime, interval: Interval) -> datetime:
+    """The start of the UTC hour or day holding ``moment``, as naive UTC."""
+    moment = _naive_utc(moment)
+    if interval == "day":
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    raise ValueError(f"unknown interval {interval!r}: use one of {', '.join(INTERVALS)}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,48 @@ class Window:
         if start is None or end is None:
             raise ValueError("give both window_start and window_end, or neither to load everything")
         return cls(start, end)
+
+    @classmethod
+    def completed_at(cls, moment: datetime, interval: Interval) -> Window:
+        """The last whole interval over by ``moment``: the run scheduled at 10:00 loads [09:00, 10:00).
+
+        As with Airflow's data interval, a run processes the period that has just
+        ended, never the one still being written; a moment inside an hour (a late
+        start) still means the hour before the one it falls in.
+        """
+        end = floor(moment, interval)
+        return cls(end - _STEPS[interval], end)
+
+    @classmethod
+    def for_run(
+        cls,
+        start: datetime | None,
+        end: datetime | None,
+        interval: Interval | None,
+        scheduled_at: datetime,
+    ) -> Window:
+        """A run's window: explicit bounds, else the interval completed at its scheduled time, else everything."""
+        if interval is None:
+            return cls.from_bounds(start, end)
+        if start is not None or end is not None:
+            raise ValueError("give either window_start and window_end or an interval, not both")
+        return cls.completed_at(scheduled_at, interval)
+
+    def split(self, interval: Interval) -> list[Window]:
+        """Consecutive whole intervals covering the window (bounds widened to the interval), for backfills.
+
+        Aligned windows are the ones scheduled runs load, so a backfill replaces
+        exactly their facts, never half of one.
+        """
+        if self.is_everything:
+            raise ValueError("a full load has no intervals: give a bounded window")
+        start = floor(self.start, interval)
+        step = _STEPS[interval]
+        windows = []
+        while start < self.end:
+            windows.append(Window(start, start + step))
+            start += step
+        return windows
 
     @property
     def is_everything(self) -> bool:

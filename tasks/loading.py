@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task
 
+from sparkify import steps
 from sparkify.errors import EmptySourceError
 from sparkify.run import LoadRun
 from sparkify.warehouse import Warehouse
@@ -13,7 +14,7 @@ from tasks.policy import TASK_OPTIONS
 @task(name="load-songplays", **TASK_OPTIONS)
 def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str) -> int:
     """Replaces the window's facts in one transaction; returns the facts inserted."""
-    inserted = warehouse.run_script("load/songplays", run.staging_tables, run.window.params())[-1]
+    inserted = steps.load_songplays(warehouse, run)
     if inserted == 0:
         raise EmptySourceError(
             f"no NextSong event in {source_uri} for {run.window}: nothing to load. "
@@ -26,6 +27,6 @@ def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str) -> int:
 @task(name="load-dimension", task_run_name="load-{table}", **TASK_OPTIONS)
 def load_dimension(warehouse: Warehouse, table: str, run: LoadRun) -> int:
     """Upserts one dimension in one transaction; returns the rows it inserted."""
-    inserted = warehouse.run_script(f"load/{table}", run.staging_tables, run.window.params())[-1]
+    inserted = steps.load_dimension(warehouse, table, run)
     get_run_logger().info("upserted %d rows into %s", inserted, table)
     return inserted

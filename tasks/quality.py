@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from sparkify import quality, schema
+from sparkify import quality, steps
 from sparkify.errors import DataQualityError
 from sparkify.run import LoadRun
 from sparkify.warehouse import Warehouse
@@ -27,10 +27,7 @@ class QualityReport:
 @task(name="run-quality-checks", **TASK_OPTIONS)
 def run_quality_checks(warehouse: Warehouse, run: LoadRun) -> QualityReport:
     """Evaluates ``quality.CHECKS``, publishes them as a table artifact, raises if any failed."""
-    report = QualityReport(
-        results=quality.evaluate(warehouse, quality.CHECKS, run.staging_tables, run.window.params()),
-        row_counts={table.name: warehouse.row_count(table.name) for table in schema.STAR_SCHEMA},
-    )
+    report = QualityReport(*steps.check_quality(warehouse, run))
     create_table_artifact(
         key="sparkify-quality-checks",
         table=[

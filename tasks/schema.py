@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task
 
+from sparkify import steps
 from sparkify.warehouse import Warehouse
 from tasks.policy import TASK_OPTIONS
 
@@ -11,5 +12,5 @@ from tasks.policy import TASK_OPTIONS
 @task(name="create-tables", **TASK_OPTIONS)
 def create_tables(warehouse: Warehouse) -> None:
     """Creates missing tables; safe on a warehouse that already holds data."""
-    warehouse.create_tables()
+    steps.create_tables(warehouse)
     get_run_logger().info("star schema ready on %r", warehouse)

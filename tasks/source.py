@@ -7,13 +7,13 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from sparkify import generator, settings
-from sparkify.sources import LocalSource, SourceError
+from sparkify.sources import Source, open_source
 from tasks.policy import TASK_OPTIONS
 
 
 @task(name="prepare-source", **TASK_OPTIONS)
-def prepare_source(source: str) -> LocalSource:
-    """The source to read; the default one is generated on first use so a laptop needs nothing else."""
+def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
+    """The source to read, a folder or s3:// (``open_source``); the default one is generated on first use."""
     root = Path(source)
     if source == settings.DEFAULT_SOURCE and not root.exists():
         sample = generator.ensure_sample(root)
@@ -25,6 +25,4 @@ def prepare_source(source: str) -> LocalSource:
                 sample.event_files,
                 sample.song_files,
             )
-    if not root.is_dir():
-        raise SourceError(f"source folder {root} does not exist")
-    return LocalSource(root)
+    return open_source(source, s3_block=s3_block, events_format=events_format)

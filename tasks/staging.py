@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task
 
+from sparkify import steps
 from sparkify.run import LoadRun
 from sparkify.sources import Source
 from sparkify.warehouse import Warehouse
@@ -13,19 +14,15 @@ from tasks.policy import TASK_OPTIONS
 @task(name="stage-events", **TASK_OPTIONS)
 def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
     """Stages the day files of the run's window; returns the events staged."""
-    keys = source.event_keys(run.window)
-    warehouse.create_staging(run.staging_events)
-    staged = warehouse.stage_events(run.staging_events, source, keys)
-    get_run_logger().info("staged %d events from %d files of %s (%s)", staged, len(keys), source.uri, run.window)
+    staged = steps.stage_events(warehouse, source, run)
+    get_run_logger().info("staged %d events from %s (%s)", staged, source.uri, run.window)
     return staged
 
 
 @task(name="stage-songs", **TASK_OPTIONS)
 def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
     """Stages the whole song catalog: plays of any window may match any song."""
-    keys = source.song_keys()
-    warehouse.create_staging(run.staging_songs)
-    staged = warehouse.stage_songs(run.staging_songs, source, keys)
+    staged = steps.stage_songs(warehouse, source, run)
     get_run_logger().info("staged %d songs from %s", staged, source.uri)
     return staged
 
@@ -33,5 +30,4 @@ def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
 @task(name="drop-staging", **TASK_OPTIONS)
 def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
     """Removes this run's staging tables once its tables are loaded and checked."""
-    for table in (run.staging_events, run.staging_songs):
-        warehouse.drop_staging(table)
+    steps.drop_staging(warehouse, run)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from sparkify.warehouse.base import Warehouse
 from sparkify.warehouse.duckdb import DuckDBWarehouse
+from sparkify.warehouse.postgres import PostgresWarehouse
+from sparkify.warehouse.redshift import RedshiftWarehouse
+
+if TYPE_CHECKING:
+    from sparkify.blocks import WarehouseConnection
 
 _ENGINES: dict[str, type[Warehouse]] = {
     "duckdb": DuckDBWarehouse,
+    "postgresql": PostgresWarehouse,
+    "redshift": RedshiftWarehouse,
 }
 
 
@@ -17,14 +26,30 @@ class WarehouseConfigError(ValueError):
     """The warehouse URL names an engine the pipeline does not support."""
 
 
-def connect(url: str | sa.URL) -> Warehouse:
-    """The warehouse for a SQLAlchemy URL such as ``duckdb:///data/sparkify.duckdb``."""
+def connect(url: str | sa.URL | None = None, *, block: str | WarehouseConnection | None = None) -> Warehouse:
+    """The warehouse for a SQLAlchemy URL such as ``duckdb:///data/sparkify.duckdb``.
+
+    A ``WarehouseConnection`` block (or the name it was saved under) wins over the URL:
+    it is how a password and Redshift's COPY credentials reach a run without a URL holding them.
+    """
+    if block is not None:
+        # imported here: prefect-aws (which the block type needs) is slow to import and local runs skip it
+        from sparkify.blocks import WarehouseConnection
+
+        connection = WarehouseConnection.load(block) if isinstance(block, str) else block
+        return _engine_class(connection.url()).from_connection(connection)
+    if url is None:
+        raise WarehouseConfigError("give a warehouse URL or the name of a WarehouseConnection block")
     parsed = make_url(url)
-    backend = parsed.get_backend_name()
+    return _engine_class(parsed).from_url(parsed)
+
+
+def _engine_class(url: sa.URL) -> type[Warehouse]:
+    backend = url.get_backend_name()
     if backend not in _ENGINES:
         supported = ", ".join(sorted(_ENGINES))
-        raise WarehouseConfigError(f"unsupported warehouse {backend!r} in {parsed!r}: use one of {supported}")
-    return _ENGINES[backend].from_url(parsed)
+        raise WarehouseConfigError(f"unsupported warehouse {backend!r} in {url!r}: use one of {supported}")
+    return _ENGINES[backend]
 
 
 __all__ = ["Warehouse", "WarehouseConfigError", "connect"]

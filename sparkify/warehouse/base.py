@@ -7,8 +7,9 @@ raw files and in its table options, so that is all a subclass provides.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
@@ -16,6 +17,10 @@ from sqlalchemy.schema import CreateTable, DropTable
 
 from sparkify import schema, sql
 from sparkify.sources import Source
+from sparkify.window import Window
+
+if TYPE_CHECKING:
+    from sparkify.blocks import WarehouseConnection
 
 
 class Warehouse(ABC):
@@ -28,6 +33,11 @@ class Warehouse(ABC):
     def from_url(cls, url: sa.URL) -> Warehouse:
         return cls(sa.create_engine(url))
 
+    @classmethod
+    def from_connection(cls, connection: WarehouseConnection) -> Warehouse:
+        """The warehouse a Prefect block describes; an engine that needs more than the URL overrides it."""
+        return cls.from_url(connection.url())
+
     @property
     def dialect(self) -> Dialect:
         return self.engine.dialect
@@ -35,6 +45,16 @@ class Warehouse(ABC):
     def __repr__(self) -> str:
         # never the password: URLs render it masked
         return f"{type(self).__name__}({self.engine.url!r})"
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held for the whole of a run. Nothing to hold here; an engine that admits one writer at a time waits."""
+        yield
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values a plan must mask: the login password, and whatever else an engine holds."""
+        password = self.engine.url.password
+        return (password,) if password else ()
 
     # -- statements ---------------------------------------------------------
     def statement(
@@ -92,6 +112,14 @@ class Warehouse(ABC):
             conn.execute(DropTable(table, if_exists=True))
 
     # -- staging: the one thing each engine does its own way ------------------
+    def stage_event_files(self, table: sa.Table, source: Source, window: Window) -> int:
+        """Stages the event files ``window`` needs; an engine that loads a whole folder at once overrides it."""
+        return self.stage_events(table, source, source.event_keys(window))
+
+    def stage_song_files(self, table: sa.Table, source: Source) -> int:
+        """Stages the whole song catalog: plays of any window may match any song."""
+        return self.stage_songs(table, source, source.song_keys())
+
     @abstractmethod
     def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         """Loads the event files ``keys`` of ``source`` into ``table``; returns the rows staged."""

@@ -1,0 +1,1 @@
+"""What an operator runs besides ``prefect deploy``: blocks from the environment, and ``serve``."""

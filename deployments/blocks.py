@@ -1,0 +1,142 @@
+"""``python -m deployments.blocks``: create or update, from environment variables, the blocks production runs name.
+
+Run it where the secrets are (a CI job, a shell fed by the vault), pointed at the
+Prefect server (``PREFECT_API_URL``); run it again whenever a credential rotates.
+Secrets go to the server's block storage, shown masked in the UI, and are never
+printed. Saving a block registers its type; ``prefect block register -m prefect_aws``
+and ``-m sparkify.blocks`` list the types in the UI before any is saved.
+
+AWS credentials (block ``$SPARKIFY_AWS_BLOCK``, default ``sparkify-aws``; saved when a block below uses it):
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or AWS_DEFAULT_REGION),
+    AWS_PROFILE, AWS_ENDPOINT_URL (an S3-compatible endpoint); none set means the machine's own credentials.
+Source bucket (S3Bucket block ``$SPARKIFY_S3_BLOCK``, default ``sparkify-s3``: the flow's ``s3_block``):
+    SPARKIFY_S3_BUCKET, the bucket of the ``s3://bucket/prefix`` source.
+Warehouse (WarehouseConnection block ``$SPARKIFY_WAREHOUSE_BLOCK``, default ``sparkify-warehouse``: the flow's
+``warehouse_block``):
+    SPARKIFY_WAREHOUSE_DATABASE, SPARKIFY_WAREHOUSE_DRIVER (duckdb, postgresql+psycopg, redshift+redshift_connector),
+    SPARKIFY_WAREHOUSE_HOST, SPARKIFY_WAREHOUSE_PORT, SPARKIFY_WAREHOUSE_USER, SPARKIFY_WAREHOUSE_PASSWORD,
+    SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR (Redshift's COPY). Without an IAM role,
+    COPY uses the AWS access keys above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+from sparkify.blocks import WarehouseConnection
+
+
+class MissingSetting(ValueError):
+    """Nothing in the environment says what to save."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A block that was saved: its type and name, nothing of its content."""
+
+    block_type: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.block_type}/{self.name}"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    """An empty variable counts as unset, as in a CI template left blank."""
+    return env.get(name) or None
+
+
+def _int(env: Mapping[str, str], name: str) -> int | None:
+    value = _get(env, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def aws_credentials(env: Mapping[str, str]) -> AwsCredentials:
+    """The AWS credentials the environment holds; with none, boto3's default chain on the machine running the flow."""
+    endpoint = _get(env, "AWS_ENDPOINT_URL")
+    return AwsCredentials(
+        aws_access_key_id=_get(env, "AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=_get(env, "AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=_get(env, "AWS_SESSION_TOKEN"),
+        profile_name=_get(env, "AWS_PROFILE"),
+        region_name=_get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION"),
+        aws_client_parameters=AwsClientParameters(endpoint_url=endpoint) if endpoint else AwsClientParameters(),
+    )
+
+
+def s3_bucket(env: Mapping[str, str], credentials: AwsCredentials) -> S3Bucket | None:
+    bucket = _get(env, "SPARKIFY_S3_BUCKET")
+    return S3Bucket(bucket_name=bucket, credentials=credentials) if bucket else None
+
+
+def warehouse_connection(env: Mapping[str, str], credentials: AwsCredentials) -> WarehouseConnection | None:
+    database = _get(env, "SPARKIFY_WAREHOUSE_DATABASE")
+    if database is None:
+        return None
+    role = _get(env, "SPARKIFY_COPY_IAM_ROLE")
+    # COPY reads S3 with the role when there is one (Redshift's advice), else with access keys
+    keys = credentials if role is None and credentials.aws_access_key_id else None
+    return WarehouseConnection(
+        driver=_get(env, "SPARKIFY_WAREHOUSE_DRIVER") or "duckdb",
+        database=database,
+        host=_get(env, "SPARKIFY_WAREHOUSE_HOST"),
+        port=_int(env, "SPARKIFY_WAREHOUSE_PORT"),
+        user=_get(env, "SPARKIFY_WAREHOUSE_USER"),
+        password=_get(env, "SPARKIFY_WAREHOUSE_PASSWORD"),
+        iam_role_arn=role,
+        region=_get(env, "SPARKIFY_COPY_REGION"),
+        copy_max_error=_int(env, "SPARKIFY_COPY_MAX_ERROR"),
+        aws_credentials=keys,
+    )
+
+
+def save_blocks(env: Mapping[str, str]) -> list[Saved]:
+    """Saves (overwriting) every block the environment describes; the credentials first, the others refer to them."""
+    credentials = aws_credentials(env)
+    bucket = s3_bucket(env, credentials)
+    warehouse = warehouse_connection(env, credentials)
+    if bucket is None and warehouse is None:
+        raise MissingSetting("nothing to save: set SPARKIFY_S3_BUCKET and/or SPARKIFY_WAREHOUSE_DATABASE")
+    saved = []
+    if bucket is not None or (warehouse is not None and warehouse.aws_credentials is not None):
+        name = _get(env, "SPARKIFY_AWS_BLOCK") or "sparkify-aws"
+        credentials.save(name, overwrite=True)
+        saved.append(Saved("aws-credentials", name))
+    if bucket is not None:
+        name = _get(env, "SPARKIFY_S3_BLOCK") or "sparkify-s3"
+        bucket.save(name, overwrite=True)
+        saved.append(Saved("s3-bucket", name))
+    if warehouse is not None:
+        name = _get(env, "SPARKIFY_WAREHOUSE_BLOCK") or "sparkify-warehouse"
+        warehouse.save(name, overwrite=True)
+        saved.append(Saved("sparkify-warehouse-connection", name))
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m deployments.blocks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
+    try:
+        saved = save_blocks(os.environ)
+    except ValueError as error:  # pydantic's ValidationError included: it names the field, never a secret value
+        print(f"deployments.blocks: {error}", file=sys.stderr)
+        return 2
+    for block in saved:
+        print(f"saved {block}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

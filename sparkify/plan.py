@@ -1,0 +1,355 @@
+"""``plan``: every SQL statement a run would execute, printed for review, without connecting to anything.
+
+The plan is not a second list of statements kept by hand. It runs the very steps
+a flow run runs (:func:`sparkify.steps.run_in_order`) on the same warehouse class,
+whose engine is swapped for a :class:`RecordingEngine`: each statement is compiled
+by the warehouse's real dialect, once as the driver would receive it and once with
+its values inlined, and kept instead of sent. Secrets are masked on the way in.
+
+Sources are read as little as a plan needs: a local folder is listed but no file
+is read; an S3 source is neither listed nor read, and comment lines say which
+statements stand for objects found at run time.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import UserDefinedType
+
+from sparkify import steps
+from sparkify.run import LoadRun
+from sparkify.sources import (
+    EVENT_COLUMNS,
+    LOG_PREFIX,
+    SONG_PREFIX,
+    LocalSource,
+    S3Source,
+    Source,
+    event_file_key,
+    open_source,
+)
+from sparkify.warehouse import Warehouse, connect
+from sparkify.window import Window
+
+if TYPE_CHECKING:
+    from sparkify.blocks import WarehouseConnection
+
+logger = logging.getLogger(__name__)
+
+#: Stands for the run's key in staging-table names: a run names them after its flow run id.
+PLAN_RUN_KEY = "plan"
+MASK = "***"
+#: Secrets inside Redshift's COPY credentials string, whatever value they hold.
+_CREDENTIAL_SECRETS = re.compile(r"((?:aws_secret_access_key|token)=)[^;']*")
+#: What stands for the local copies of S3 objects that a run lists and downloads.
+DOWNLOAD_FOLDER = "<temporary download folder>"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement as printed (values inlined, secrets masked) and as the driver would receive it."""
+
+    sql: str
+    driver_sql: str
+    driver_parameters: Any = field(repr=False)
+
+
+class _ListLiteral(UserDefinedType):
+    """Renders a list bound as one value (DuckDB's ``read_json(:files)``) as a list literal."""
+
+    cache_ok = True
+
+    def literal_processor(self, dialect: Dialect) -> Callable[[list[Any]], str]:
+        item = sa.String().literal_processor(dialect)
+        opener = "[" if dialect.name == "duckdb" else "ARRAY["
+
+        def render(values: list[Any]) -> str:
+            return opener + ", ".join(item(str(value)) for value in values) + "]"
+
+        return render
+
+
+class _Result:
+    """What a recorded statement returns: one row counted, the value 1, so every step goes on as in a run."""
+
+    rowcount = 1
+
+    def scalar_one(self) -> int:
+        return 1
+
+    def scalar(self) -> int:
+        return 1
+
+
+class _RecordingCopy:
+    """psycopg's ``Copy`` with nowhere to send the rows: a plan has no data to stream."""
+
+    def set_types(self, types: Any) -> None: ...
+
+    def write_row(self, row: Any) -> None: ...
+
+    def write(self, data: Any) -> None: ...
+
+
+class _RecordingCursor:
+    """psycopg's cursor as PostgreSQL's staging uses it: ``COPY … FROM STDIN`` is recorded like any statement."""
+
+    rowcount = 1
+
+    def __init__(self, engine: RecordingEngine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def copy(self, statement: str) -> Iterator[_RecordingCopy]:
+        self._engine.record(sa.text(statement), {})
+        yield _RecordingCopy()
+
+
+class _RecordingDriverConnection:
+    """The pooled DBAPI connection and the driver's connection behind it, for code that needs the driver's API."""
+
+    def __init__(self, engine: RecordingEngine) -> None:
+        self._engine = engine
+
+    @property
+    def driver_connection(self) -> _RecordingDriverConnection:
+        return self
+
+    def cursor(self) -> _RecordingCursor:
+        return _RecordingCursor(self._engine)
+
+
+class RecordingConnection:
+    """The part of a SQLAlchemy ``Connection`` the warehouses use; it records instead of executing."""
+
+    def __init__(self, engine: RecordingEngine) -> None:
+        self._engine = engine
+
+    @property
+    def connection(self) -> _RecordingDriverConnection:
+        return _RecordingDriverConnection(self._engine)
+
+    def execute(self, statement: sa.Executable, parameters: Mapping[str, Any] | None = None) -> _Result:
+        self._engine.record(statement, dict(parameters or {}))
+        return _Result()
+
+
+class RecordingEngine:
+    """Stands in for a warehouse's ``Engine``: same URL and dialect, no connection ever opened."""
+
+    def __init__(self, engine: Engine, secrets: tuple[str, ...] = ()) -> None:
+        self.url = engine.url
+        self.dialect = engine.dialect
+        self._secrets = tuple(secret for secret in secrets if secret)
+        self._aliases: dict[str, str] = {}
+        self.lines: list[str] = []
+        self.statements: list[Statement] = []
+
+    @contextmanager
+    def begin(self) -> Iterator[RecordingConnection]:
+        self.lines.append("BEGIN;")
+        yield RecordingConnection(self)
+        self.lines.append("COMMIT;")
+
+    @contextmanager
+    def connect(self) -> Iterator[RecordingConnection]:
+        yield RecordingConnection(self)
+
+    def note(self, text: str) -> None:
+        """A comment line in the plan."""
+        self.lines.extend(f"-- {line}" for line in self.mask(text).splitlines())
+
+    def step(self, name: str) -> None:
+        self.lines.extend(["", f"-- {name}"])
+
+    def alias(self, text: str, shown: str) -> None:
+        """Shows ``text`` (a temporary path, say) as ``shown`` wherever it appears."""
+        self._aliases[text] = shown
+
+    def mask(self, text: str) -> str:
+        for text_, shown in self._aliases.items():
+            text = text.replace(text_, shown)
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return _CREDENTIAL_SECRETS.sub(rf"\1{MASK}", text)
+
+    def record(self, statement: sa.Executable, parameters: dict[str, Any]) -> None:
+        compiled = statement.compile(dialect=self.dialect)
+        if isinstance(compiled, SQLCompiler):
+            state = compiled.construct_expanded_state(parameters)
+            positions = state.positiontup
+            driver_parameters = (
+                tuple(state.parameters[name] for name in positions) if positions is not None else state.parameters
+            )
+            driver_sql = state.statement
+            if isinstance(statement, sa.TextClause):
+                statement = statement.bindparams(*_values(compiled, parameters))
+        else:  # DDL: no parameters
+            driver_sql, driver_parameters = compiled.string, {}
+        literal = statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        sql = self.mask(str(literal).strip())
+        self.statements.append(Statement(sql, driver_sql, driver_parameters))
+        self.lines.append(f"{sql};")
+
+
+def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.BindParameter[Any]]:
+    """The text's parameters bound to their values, typed so each renders as a literal of its kind."""
+    binds = []
+    for name, bind in compiled.binds.items():
+        if name not in parameters:
+            continue
+        value = parameters[name]
+        list_value = isinstance(value, list | tuple) and not bind.expanding
+        binds.append(sa.bindparam(name, value, expanding=bind.expanding, type_=_ListLiteral() if list_value else None))
+    return binds
+
+
+#: What a plan reads in place of an object's bytes: an empty JSON document (no data, valid to any reader).
+PLACEHOLDER_CONTENT = b"{}"
+
+
+@dataclass(frozen=True)
+class PlannedLocalSource:
+    """A local source as a plan reads it: listed, as a run lists it, but no file opened."""
+
+    source: LocalSource
+
+    @property
+    def uri(self) -> str:
+        return self.source.uri
+
+    @property
+    def events_format(self) -> str:
+        return self.source.events_format
+
+    def song_keys(self) -> list[str]:
+        return self.source.song_keys()
+
+    def event_keys(self, window: Window) -> list[str]:
+        return self.source.event_keys(window)
+
+    @contextmanager
+    def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
+        with self.source.local_files(keys) as paths:
+            yield paths
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        yield io.BytesIO(PLACEHOLDER_CONTENT)
+
+
+@dataclass(frozen=True)
+class PlannedS3Source:
+    """An S3 source as a plan reads it: never listed nor read; comment lines say what a run will find."""
+
+    source: S3Source
+    recorder: RecordingEngine
+
+    @property
+    def uri(self) -> str:
+        return self.source.uri
+
+    @property
+    def events_format(self) -> str:
+        return self.source.events_format
+
+    def object_url(self, key: str) -> str:
+        return self.source.object_url(key)
+
+    def _every_object(self, prefix: str, suffix: str) -> list[str]:
+        self.recorder.note(
+            f"{prefix}/: a run lists every *.{suffix} object under {self.object_url(prefix)}/ "
+            f"and stages each; '{prefix}/**/*.{suffix}' stands for them below."
+        )
+        return [f"{prefix}/**/*.{suffix}"]
+
+    def song_keys(self) -> list[str]:
+        return self._every_object(SONG_PREFIX, "json")
+
+    def event_keys(self, window: Window) -> list[str]:
+        if window.is_everything:
+            return self._every_object(LOG_PREFIX, self.events_format)
+        self.recorder.note(
+            f"{LOG_PREFIX}/: one file per day of the window; a run skips the days that have no file in S3."
+        )
+        return [event_file_key(day, self.events_format) for day in window.days()]
+
+    @contextmanager
+    def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
+        """Placeholder files (a CSV one holds the layout's header) where a run would download the objects."""
+        self.recorder.note(f"{DOWNLOAD_FOLDER}: where a run downloads the objects for the engine to read.")
+        with tempfile.TemporaryDirectory(prefix="sparkify-plan-") as folder:
+            self.recorder.alias(folder, DOWNLOAD_FOLDER)
+            paths = [Path(folder, key) for key in keys]
+            for path in paths:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(",".join(EVENT_COLUMNS) + "\n" if path.suffix == ".csv" else "", encoding="utf-8")
+            yield paths
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        yield io.BytesIO(PLACEHOLDER_CONTENT)
+
+
+def planned_source(uri: str, events_format: str, recorder: RecordingEngine) -> Source:
+    """The source as a plan sees it: no S3 request, no object read; its block's credentials are not needed."""
+    source = open_source(uri, events_format=events_format)
+    if isinstance(source, S3Source):
+        return PlannedS3Source(source, recorder)
+    assert isinstance(source, LocalSource)
+    return PlannedLocalSource(source)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The recorded statements, and the plan's text: SQL and comment lines, every statement ending with ``;``."""
+
+    lines: list[str]
+    statements: list[Statement]
+
+    def text(self) -> str:
+        return "\n".join(self.lines).strip() + "\n"
+
+
+def plan(
+    source: str,
+    warehouse: str | sa.URL | None = None,
+    *,
+    block: str | WarehouseConnection | None = None,
+    window: Window | None = None,
+    events_format: str = "json",
+) -> Plan:
+    """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute."""
+    window = window or Window.everything()
+    target = connect(warehouse, block=block)
+    recorder = RecordingEngine(target.engine, target.secrets())
+    planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
+    planned.engine = recorder  # type: ignore[assignment]
+    run = LoadRun(PLAN_RUN_KEY, window)
+    recorder.note(
+        "Sparkify ETL plan: every statement a run would execute, in order; nothing was connected to.\n"
+        f"source: {source} ({events_format} event logs)\n"
+        f"warehouse: {target!r}\n"
+        f"window: {window}\n"
+        f"staging tables are named after the flow run: {PLAN_RUN_KEY!r} stands for its key here."
+    )
+    logger.info("planning a run of %s into %r for %s; nothing is connected to", source, target, window)
+    try:
+        steps.run_in_order(planned, planned_source(source, events_format, recorder), run, recorder.step)
+    finally:
+        target.engine.dispose()
+    logger.info("planned %d statements", len(recorder.statements))
+    return Plan(recorder.lines, recorder.statements)

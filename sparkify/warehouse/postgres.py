@@ -1,0 +1,175 @@
+"""PostgreSQL: the source files stream through this process into ``COPY … FROM STDIN``.
+
+The server cannot read our folder or the bucket, so each object is read as a
+stream, a chunk at a time, and its rows go straight into psycopg's COPY: no
+row-by-row INSERT, and memory holds one chunk of one object (plus a small batch
+of song files) whatever the input's size. JSON documents become rows here and
+travel in PostgreSQL's binary format, which spares the server parsing text
+(measured about 30% faster than ``write_row`` in the text format). CSV event
+logs travel as they are: the server's own CSV parser fills a temporary table
+and one INSERT converts it. The COPY runs on SQLAlchemy's connection, inside
+SQLAlchemy's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import Any
+
+import orjson
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from sparkify import sql
+from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source, SourceError
+from sparkify.warehouse.base import Warehouse
+
+#: Bytes read from an object at a time: what bounds memory while streaming.
+CHUNK_BYTES = 1 << 20
+#: Song files read ahead at once: one GET each, so latency, not bandwidth, is what to hide.
+SONG_BATCH = 64
+_EPOCH = datetime(1970, 1, 1)
+#: Staging columns are the source keys lower-cased; this finds the key of each column.
+_SOURCE_KEYS = {key.lower(): key for key in EVENT_COLUMNS}
+
+#: JSON documents with where they come from: (key, line number, document).
+Documents = Iterator[tuple[str, int, bytes]]
+
+
+class PostgresWarehouse(Warehouse):
+    """Stages by streaming the source objects through COPY FROM STDIN (psycopg 3)."""
+
+    @classmethod
+    def from_url(cls, url: sa.URL) -> Warehouse:
+        # COPY FROM STDIN is psycopg 3's API: a bare postgresql:// means it, another driver cannot stage
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        if url.get_driver_name() != "psycopg":
+            raise ValueError(f"PostgreSQL is reached through psycopg 3: use postgresql+psycopg://, not {url!r}")
+        return super().from_url(url)
+
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        if source.events_format == "csv":
+            return self._stage_csv_events(table, source, keys)
+        return self._copy_documents("staging/copy_events", "staging_events", table, source, _json_lines(source, keys))
+
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        return self._copy_documents("staging/copy_songs", "staging_songs", table, source, _song_files(source, keys))
+
+    def _copy_documents(
+        self, statement: str, placeholder: str, table: sa.Table, source: Source, documents: Documents
+    ) -> int:
+        """One COPY for all the objects: each JSON document becomes one row of ``table``."""
+        layout = _RowLayout.of(table, self.dialect)
+        copy_sql = sql.render(statement, self.dialect, {placeholder: table.name})
+        with _as_sqlalchemy_errors(copy_sql), closing(documents), self.engine.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(copy_sql) as copy:
+                copy.set_types(layout.types)
+                for key, number, document in documents:
+                    try:
+                        copy.write_row(layout.row(orjson.loads(document)))
+                    except (ValueError, TypeError, psycopg.DataError) as error:
+                        raise SourceError(f"{source.uri}/{key} line {number}: {error}") from error
+            return cursor.rowcount
+
+    def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+        """The server parses each CSV file into a temporary table; one INSERT converts it into ``table``."""
+        copy_sql = sql.render("staging/copy_csv_events", self.dialect)
+        with _as_sqlalchemy_errors(copy_sql), self.engine.begin() as conn:
+            conn.execute(self.statement("staging/create_csv_events"))
+            cursor = conn.connection.driver_connection.cursor()
+            for key in keys:
+                try:
+                    with source.open(key) as stream, cursor.copy(copy_sql) as copy:
+                        while chunk := stream.read(CHUNK_BYTES):
+                            copy.write(chunk)
+                except psycopg.DataError as error:
+                    raise SourceError(f"{source.uri}/{key}: {error}") from error
+            staged = conn.execute(self.statement("staging/insert_csv_events", {"staging_events": table.name})).rowcount
+            conn.execute(self.statement("staging/drop_csv_events"))
+            return staged
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """The raw COPY's driver errors, raised as SQLAlchemy raises its own: the tasks' retry policy knows those."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+@dataclass(frozen=True)
+class _RowLayout:
+    """How a JSON document becomes a row of a staging table: its keys in the table's column order."""
+
+    keys: tuple[str, ...]
+    #: PostgreSQL type names for the binary COPY, from the table's own column types.
+    types: tuple[str, ...]
+    #: Positions of the TIMESTAMP columns, which the source holds as epoch milliseconds.
+    epoch_ms: tuple[int, ...]
+    _values: Callable[[dict[str, Any]], tuple[Any, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_values", itemgetter(*self.keys))
+
+    @classmethod
+    def of(cls, table: sa.Table, dialect: Dialect) -> _RowLayout:
+        columns = list(table.columns)
+        return cls(
+            keys=tuple(_SOURCE_KEYS.get(column.name, column.name) for column in columns),
+            types=tuple(column.type.compile(dialect=dialect).split("(")[0].lower() for column in columns),
+            epoch_ms=tuple(index for index, column in enumerate(columns) if isinstance(column.type, sa.DateTime)),
+        )
+
+    def row(self, document: dict[str, Any]) -> list[Any]:
+        """The row of one document; a missing key is NULL, as DuckDB's reader makes it."""
+        try:
+            row = list(self._values(document))
+        except KeyError:
+            row = [document.get(key) for key in self.keys]
+        for index in self.epoch_ms:
+            if row[index] is not None:
+                row[index] = _EPOCH + timedelta(milliseconds=row[index])
+        return row
+
+
+def _json_lines(source: Source, keys: list[str]) -> Documents:
+    """The non-blank lines of newline-delimited JSON objects, each object read a chunk at a time."""
+    for key in keys:
+        with source.open(key) as stream:
+            done, pending = 0, b""
+            while chunk := stream.read(CHUNK_BYTES):
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                for number, line in enumerate(lines, start=done + 1):
+                    if line.strip():
+                        yield key, number, line
+                done += len(lines)
+            if pending.strip():
+                yield key, done + 1, pending
+
+
+def _song_files(source: Source, keys: list[str]) -> Documents:
+    """Each song file whole (one object, pretty-printed or not), fetched a batch at a time by threads."""
+
+    def fetch(key: str) -> bytes:
+        with source.open(key) as stream:
+            return stream.read()
+
+    with ThreadPoolExecutor(S3_DOWNLOAD_THREADS) as pool:
+        for start in range(0, len(keys), SONG_BATCH):
+            batch = keys[start : start + SONG_BATCH]
+            for key, data in zip(batch, pool.map(fetch, batch), strict=True):
+                yield key, 1, data

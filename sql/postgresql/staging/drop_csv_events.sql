@@ -1,0 +1,2 @@
+-- The CSV rows are in the run's staging table now.
+DROP TABLE csv_events;

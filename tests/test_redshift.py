@@ -1,0 +1,262 @@
+"""The Redshift path, as real as it gets without a cluster.
+
+Every statement of a Redshift plan is compiled by sqlalchemy-redshift's dialect
+(the one a run uses) and must parse with sqlglot's Redshift reader; the COPY
+options are read back from that SQL; the engine is the real redshift_connector one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import sqlglot
+from prefect_aws import AwsCredentials
+from sqlglot import exp
+
+from sparkify import settings
+from sparkify.blocks import WarehouseConnection
+from sparkify.plan import plan
+from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, open_source
+from sparkify.warehouse import connect
+from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
+from sparkify.window import Window
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = "s3://udacity-dend/sparkify"
+ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
+PASSWORD = "Pw-Never-Shown-7f3a"
+# AWS's documented example keys: the shape CopyCommand checks, valid nowhere
+ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLEsessionTOKEN0123456789abcdef"
+
+
+def redshift_block(**fields) -> WarehouseConnection:
+    defaults = {
+        "driver": "redshift+redshift_connector",
+        "host": "sparkify.abc123.us-west-2.redshift.amazonaws.com",
+        "port": 5439,
+        "database": "dev",
+        "user": "etl",
+        "password": PASSWORD,
+        "region": "us-west-2",
+    }
+    return WarehouseConnection(**{**defaults, **fields})
+
+
+def key_credentials(**fields) -> AwsCredentials:
+    return AwsCredentials(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, **fields)
+
+
+def parse(statement: str) -> exp.Expression:
+    """The one statement sqlglot's Redshift reader finds, parsed for real (not kept as an opaque command)."""
+    parsed = sqlglot.parse(statement, read="redshift")
+    assert len(parsed) == 1, statement
+    assert parsed[0] is not None and not isinstance(parsed[0], exp.Command), statement
+    return parsed[0]
+
+
+def copies(planned) -> list[str]:
+    """The COPY statements, whitespace collapsed so options read as one line."""
+    return [" ".join(s.sql.split()) for s in planned.statements if s.sql.startswith("COPY ")]
+
+
+def test_every_statement_of_the_redshift_plan_is_valid_redshift_sql() -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE))
+    kinds = [type(parse(statement.sql)).__name__ for statement in planned.statements]
+    assert kinds.count("Copy") == 2
+    assert {"Create", "Drop", "Copy", "Delete", "Insert", "Select"} <= set(kinds)
+    # and the plan as printed, BEGIN/COMMIT and comments included, reads as one Redshift script
+    script = sqlglot.parse(planned.text(), read="redshift")
+    assert not any(isinstance(expression, exp.Command) for expression in script)
+    assert len(script) == len(planned.statements) + 2 * planned.text().count("BEGIN;")
+
+
+def test_a_full_load_copies_each_s3_folder_into_its_staging_table_with_one_statement() -> None:
+    events, songs = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE)))
+    assert events.startswith(f"COPY staging_events_plan FROM '{SOURCE}/log_data/' ")
+    assert songs.startswith(f"COPY staging_songs_plan FROM '{SOURCE}/song_data/' ")
+
+
+@pytest.mark.parametrize("kind", ["events", "songs"])
+def test_copy_reads_json_by_name_with_the_options_the_source_needs(kind: str) -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, copy_max_error=7))
+    (copy,) = [c for c in copies(planned) if c.startswith(f"COPY staging_{kind}_plan ")]
+    assert f"WITH CREDENTIALS AS 'aws_iam_role={ROLE}'" in copy
+    for option in (
+        "FORMAT AS JSON AS 'auto ignorecase'",
+        "TIMEFORMAT AS 'epochmillisecs'",
+        "TRUNCATECOLUMNS",
+        "BLANKSASNULL",
+        "EMPTYASNULL",
+        "COMPUPDATE OFF",
+        "STATUPDATE OFF",
+        "MAXERROR AS 7",
+        "REGION 'us-west-2'",
+    ):
+        assert option in copy
+    parsed = parse(copy)
+    assert isinstance(parsed, exp.Copy)
+    assert parsed.this.name == f"staging_{kind}_plan"
+    assert [file.name for file in parsed.args["files"]] == [f"{SOURCE}/{'log' if kind == 'events' else 'song'}_data/"]
+
+
+def test_max_error_defaults_to_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "COPY_MAX_ERROR", 25)
+    assert all("MAXERROR AS 25" in copy for copy in copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE))))
+
+
+def test_a_url_takes_the_role_and_region_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "COPY_IAM_ROLE", ROLE)
+    monkeypatch.setattr(settings, "COPY_REGION", "eu-west-1")
+    planned = plan(SOURCE, f"redshift+redshift_connector://etl:{PASSWORD}@cluster.example:5439/dev")
+    events, _ = copies(planned)
+    assert f"aws_iam_role={ROLE}" in events
+    assert "REGION 'eu-west-1'" in events
+    assert "MAXERROR AS 0" in events
+    assert PASSWORD not in planned.text()
+
+
+def test_access_keys_from_the_aws_credentials_block_are_used_and_masked(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    block = redshift_block(aws_credentials=key_credentials(aws_session_token=SESSION_TOKEN))
+    planned = plan(SOURCE, block=block)
+    for copy in copies(planned):
+        assert f"WITH CREDENTIALS AS 'aws_access_key_id={ACCESS_KEY};aws_secret_access_key=***;token=***'" in copy
+        parse(copy)
+    seen = planned.text() + caplog.text + repr(block) + repr(connect(block=block))
+    for secret in (PASSWORD, SECRET_KEY, SESSION_TOKEN):
+        assert secret not in seen
+
+
+def test_an_iam_role_is_preferred_to_keys() -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, aws_credentials=key_credentials()))
+    assert all(f"WITH CREDENTIALS AS 'aws_iam_role={ROLE}'" in copy for copy in copies(planned))
+    assert ACCESS_KEY not in planned.text()
+
+
+def test_copy_without_a_role_or_keys_is_a_clear_error() -> None:
+    with pytest.raises(CopyConfigError, match=r"give an IAM role ARN .* or AWS access keys"):
+        plan(SOURCE, block=redshift_block())
+
+
+def test_a_window_copies_each_day_file_in_one_transaction() -> None:
+    window = Window(datetime(2018, 11, 1), datetime(2018, 11, 4))
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE), window=window)
+    events = [copy for copy in copies(planned) if copy.startswith("COPY staging_events_plan ")]
+    assert [re.search(r"FROM '([^']+)'", copy)[1] for copy in events] == [
+        f"{SOURCE}/log_data/2018/11/2018-11-0{day}-events.json" for day in (1, 2, 3)
+    ]
+    text = planned.text()
+    block = text[text.index("-- log_data/") :]
+    block = block[block.index("BEGIN;") : block.index("COMMIT;")]
+    assert block.count("COPY staging_events_plan") == 3
+    assert "WHERE start_time >= '2018-11-01 00:00:00'" in text
+
+
+def test_csv_event_logs_are_copied_as_csv_by_column_position() -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE), events_format="csv")
+    events, songs = copies(planned)
+    columns = ", ".join(name.lower() for name in EVENT_COLUMNS)
+    assert events.startswith(f"COPY staging_events_plan ({columns}) FROM '{SOURCE}/log_data/' ")
+    for option in ("FORMAT AS CSV", "IGNOREHEADER AS 1", "TIMEFORMAT AS 'epochmillisecs'", "BLANKSASNULL"):
+        assert option in events
+    assert "JSON" not in events
+    assert "FORMAT AS JSON AS 'auto ignorecase'" in songs  # song files are JSON whatever the logs are
+    parse(events)
+
+
+def test_tables_carry_their_distribution_and_sort_keys() -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE))
+    created = {}
+    for statement in planned.statements:
+        parsed = parse(statement.sql)
+        if isinstance(parsed, exp.Create):
+            properties = parsed.args["properties"].sql(dialect="redshift")
+            created[parsed.this.this.name] = properties
+    assert created == {
+        "songplays": "DISTKEY(song_id) SORTKEY(start_time)",
+        "users": "DISTSTYLE ALL SORTKEY(user_id)",
+        "songs": "DISTKEY(song_id) SORTKEY(song_id)",
+        "artists": "DISTSTYLE ALL SORTKEY(artist_id)",
+        "time": "DISTSTYLE ALL SORTKEY(start_time)",
+        "staging_events_plan": "DISTSTYLE EVEN",
+        "staging_songs_plan": "DISTSTYLE EVEN",
+    }
+
+
+def test_the_engine_from_a_block_is_redshift_connector_and_hides_parameters() -> None:
+    warehouse = connect(block=redshift_block(iam_role_arn=ROLE))
+    assert isinstance(warehouse, RedshiftWarehouse)
+    assert warehouse.engine.dialect.name == "redshift"
+    assert warehouse.engine.dialect.driver == "redshift_connector"
+    assert warehouse.engine.url.password == PASSWORD  # used to log in ...
+    assert PASSWORD not in repr(warehouse) + str(warehouse.engine.url)  # ... never shown
+    # COPY's credentials are a bound parameter: errors and echo must not print parameters
+    assert warehouse.engine.hide_parameters
+
+
+def test_a_failed_copy_shows_no_secret() -> None:
+    """The real driver, a cluster that does not answer: the error says so, and holds no secret."""
+    warehouse = connect(block=redshift_block(host="127.0.0.1", port=9, aws_credentials=key_credentials()))
+    staging = sa.Table("staging_songs_x", sa.MetaData(), sa.Column("song_id", sa.String))
+    with pytest.raises(sa.exc.DBAPIError) as refused:
+        warehouse.stage_song_files(staging, open_source(SOURCE))
+    warehouse.engine.dispose()
+    text = f"{refused.value!r}\n{refused.value}"
+    assert "Connection refused" in text
+    for secret in (PASSWORD, SECRET_KEY):
+        assert secret not in text
+
+
+def test_a_local_source_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    warehouse = connect(block=redshift_block(host="127.0.0.1", port=9, iam_role_arn=ROLE))
+    staging = sa.Table("staging_songs_x", sa.MetaData(), sa.Column("song_id", sa.String))
+    with pytest.raises(SourceError, match="Give an s3://bucket/prefix source"):
+        warehouse.stage_song_files(staging, LocalSource(tmp_path))
+
+
+def test_the_cli_plans_redshift_with_only_sql_on_stdout() -> None:
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "SPARKIFY_COPY_IAM_ROLE": ROLE,
+        "SPARKIFY_COPY_REGION": "us-west-2",
+        "SPARKIFY_COPY_MAX_ERROR": "3",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.etl",
+            "plan",
+            "--source",
+            SOURCE,
+            "--warehouse",
+            f"redshift+redshift_connector://etl:{PASSWORD}@cluster.example:5439/dev",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    sql_lines = [line for line in result.stdout.splitlines() if line.strip() and not line.startswith("--")]
+    statements = [s for s in "\n".join(sql_lines).split(";\n") if s.strip()]
+    assert sql_lines[-1].endswith(";")
+    parsed = [parse(statement.removesuffix(";")) for statement in statements]
+    copies_ = [p for p in parsed if isinstance(p, exp.Copy)]
+    assert len(copies_) == 2
+    assert all("MAXERROR AS 3" in " ".join(s.split()) for s in statements if s.startswith("COPY"))
+    assert "INFO sparkify.plan: planned" in result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
