@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_target_options(parser)
+    add_budget_option(parser)
     parser.add_argument(
         "--s3-block",
         help="name of a saved prefect-aws S3Bucket block whose credentials read an s3:// --source "
@@ -59,8 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_target_options(plan)
+    add_budget_option(plan)
     add_backfill_command(commands)
     return parser
+
+
+def add_budget_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-errors",
+        type=int,
+        help="bad records (kept in the rejected_records table) a feed may have before the run fails; also "
+        "Redshift COPY's MAXERROR (default: the block's copy_max_error, else env SPARKIFY_COPY_MAX_ERROR, "
+        f"{settings.COPY_MAX_ERROR})",
+    )
 
 
 def add_target_options(parser: argparse.ArgumentParser, window: bool = True) -> None:
@@ -177,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: give both --window-start and --window-end, or neither", file=sys.stderr)
         return 2
 
+    if args.max_errors is not None and args.max_errors < 0:
+        print("error: --max-errors must be 0 or more", file=sys.stderr)
+        return 2
     if args.command == "plan":
         return print_plan(args)
 
@@ -191,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             warehouse_block=args.warehouse_block,
             s3_block=args.s3_block,
             events_format=args.events_format,
+            max_errors=args.max_errors,
         )
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)
@@ -220,6 +236,7 @@ def print_plan(args: argparse.Namespace) -> int:
             block=args.warehouse_block,
             window=Window.from_bounds(args.window_start, args.window_end),
             events_format=args.events_format,
+            max_errors=args.max_errors,
         )
     except (PipelineError, ValueError) as error:
         print(f"sparkify-etl plan failed: {error}", file=sys.stderr)

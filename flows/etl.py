@@ -14,6 +14,8 @@ from prefect.futures import PrefectFutureList
 from prefect.runtime import flow_run
 
 from sparkify import settings
+from sparkify.errors import EmptySourceError
+from sparkify.records import Staged, TooManyBadRecordsError
 from sparkify.run import LoadRun
 from sparkify.schema import DIMENSIONS
 from sparkify.warehouse import connect
@@ -22,7 +24,7 @@ from tasks.loading import load_dimension, load_songplays
 from tasks.quality import run_quality_checks
 from tasks.schema import create_tables
 from tasks.source import prepare_source
-from tasks.staging import drop_staging, stage_events, stage_songs
+from tasks.staging import check_rejects, drop_staging, stage_events, stage_songs
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,23 @@ class RunSummary:
     songplays_loaded: int
     row_counts: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
+    rejected_events: int = 0
+    rejected_songs: int = 0
+
+    @property
+    def feeds(self) -> list[Staged]:
+        """Per source feed: records read = staged + rejected."""
+        return [
+            Staged("events", self.staged_events, self.rejected_events),
+            Staged("songs", self.staged_songs, self.rejected_songs),
+        ]
 
     def lines(self) -> list[str]:
         rows = ", ".join(f"{table} {count}" for table, count in self.row_counts.items())
         return [
             f"window: {self.window}",
             f"staged: {self.staged_events} events, {self.staged_songs} songs",
+            *(f"{feed.describe()} (see rejected_records)" if feed.rejected else feed.describe() for feed in self.feeds),
             f"loaded: {self.songplays_loaded} songplays",
             f"rows: {rows}",
             f"checks: {self.checks_passed} passed",
@@ -57,6 +70,7 @@ def sparkify_etl(
     warehouse_block: str | None = None,
     s3_block: str | None = None,
     events_format: str = "json",
+    max_errors: int | None = None,
 ) -> RunSummary:
     """Loads the source's events of [window_start, window_end) (all of them by default) into the star schema.
 
@@ -67,30 +81,45 @@ def sparkify_etl(
     ``source`` is a folder or ``s3://bucket/prefix``; ``s3_block`` names a saved prefect-aws
     ``S3Bucket`` block to read it with (else the standard AWS credential chain), and
     ``events_format`` ("json" or "csv") says how the event logs are written.
+    Bad records are kept in ``rejected_records``, not loaded; more than ``max_errors`` in a feed
+    fails the run (default: the warehouse block's ``copy_max_error``, else SPARKIFY_COPY_MAX_ERROR, 100).
     """
     window = Window.for_run(window_start, window_end, interval, flow_run.scheduled_start_time)
     run = LoadRun.new(window, flow_run.id)
     target = connect(warehouse, block=warehouse_block)
+    if max_errors is not None:
+        target.max_errors = max_errors  # Redshift's COPY skips as many (MAXERROR)
 
     raw = prepare_source(source, s3_block, events_format)
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         create_tables(target)
-        staged_events, staged_songs = PrefectFutureList(
+        events, songs = PrefectFutureList(
             [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run)]
         ).result()
-        songplays_loaded = load_songplays(target, run, raw.uri)
+        try:
+            check_rejects([events, songs], target.max_errors, raw, run)
+        except TooManyBadRecordsError:
+            drop_staging(target, run)  # the rejects stay in rejected_records: the staged rows are of no use
+            raise
+        try:
+            songplays_loaded = load_songplays(target, run, raw.uri)
+        except EmptySourceError:
+            drop_staging(target, run)  # a quiet window is no crash: nothing of it is worth keeping
+            raise
         PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
         report = run_quality_checks(target, run)
         drop_staging(target, run)
 
     return RunSummary(
         window=str(window),
-        staged_events=staged_events,
-        staged_songs=staged_songs,
+        staged_events=events.staged,
+        staged_songs=songs.staged,
         songplays_loaded=songplays_loaded,
         row_counts=report.row_counts,
         checks_passed=len(report.results),
+        rejected_events=events.rejected,
+        rejected_songs=songs.rejected,
     )
 
 

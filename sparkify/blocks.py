@@ -48,7 +48,10 @@ class WarehouseConnection(Block):
     copy_max_error: int | None = Field(
         default=None,
         ge=0,
-        description="Bad records one Redshift COPY may skip before it fails (default: SPARKIFY_COPY_MAX_ERROR, 0).",
+        description=(
+            "Bad records a feed may have before the run fails; also Redshift COPY's MAXERROR "
+            "(default: SPARKIFY_COPY_MAX_ERROR, 100)."
+        ),
     )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -93,6 +93,13 @@ class _Result:
     def scalar(self) -> int:
         return 1
 
+    def scalars(self) -> _Result:
+        return self
+
+    def all(self) -> list[Any]:
+        """A listing finds nothing: what a run does beyond that depends on what it finds."""
+        return []
+
 
 class _RecordingCopy:
     """psycopg's ``Copy`` with nowhere to send the rows: a plan has no data to stream."""
@@ -217,8 +224,8 @@ def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.Bin
     return binds
 
 
-#: What a plan reads in place of an object's bytes: an empty JSON document (no data, valid to any reader).
-PLACEHOLDER_CONTENT = b"{}"
+#: What a plan reads in place of an object's bytes: an empty file, no record to stage nor to reject.
+PLACEHOLDER_CONTENT = b""
 
 
 @dataclass(frozen=True)
@@ -331,10 +338,13 @@ def plan(
     block: str | WarehouseConnection | None = None,
     window: Window | None = None,
     events_format: str = "json",
+    max_errors: int | None = None,
 ) -> Plan:
     """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute."""
     window = window or Window.everything()
     target = connect(warehouse, block=block)
+    if max_errors is not None:
+        target.max_errors = max_errors  # as a run does: Redshift's COPY shows it as MAXERROR
     recorder = RecordingEngine(target.engine, target.secrets())
     planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
     planned.engine = recorder  # type: ignore[assignment]

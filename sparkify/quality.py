@@ -65,6 +65,8 @@ class Check:
         _require_column(self.table, self.column)
         if self.parent is not None:
             _require_column(*self.parent.split(".", 1))
+            # the run checks the facts of its own window: the child is a fact table, timed by start_time
+            _require_column(self.table, "start_time")
 
     @property
     def name(self) -> str:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from sparkify import schema
 from sparkify.window import Window
+
+#: A crashed run's staging tables stay this long, then a later run drops them: far longer than any run takes.
+STALE_AFTER = timedelta(days=1)
+#: Per-run staging tables carry the minute their run started (UTC) before its id: their age is in their name.
+_STAGING_NAME = re.compile(r"^staging_[a-z]+_(?P<started>\d{12})_[0-9a-f]{16}$")
+_STARTED = "%Y%m%d%H%M"
 
 
 @dataclass(frozen=True)
@@ -19,9 +28,10 @@ class LoadRun:
     window: Window
 
     @classmethod
-    def new(cls, window: Window, run_id: str | uuid.UUID | None = None) -> LoadRun:
+    def new(cls, window: Window, run_id: str | uuid.UUID | None = None, started: datetime | None = None) -> LoadRun:
         run_uuid = uuid.UUID(str(run_id)) if run_id else uuid.uuid4()
-        return cls(key=run_uuid.hex[:16], window=window)
+        started = (started or datetime.now(UTC)).astimezone(UTC)
+        return cls(key=f"{started:{_STARTED}}_{run_uuid.hex[:16]}", window=window)
 
     @property
     def staging_events(self) -> sa.Table:
@@ -35,3 +45,14 @@ class LoadRun:
     def staging_tables(self) -> dict[str, str]:
         """The placeholders the SQL files use for this run's tables."""
         return {"staging_events": self.staging_events.name, "staging_songs": self.staging_songs.name}
+
+
+def stale_staging(tables: Iterable[str], now: datetime | None = None) -> list[str]:
+    """The staging tables among ``tables`` that runs started over :data:`STALE_AFTER` ago left behind."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    stale = []
+    for name in tables:
+        match = _STAGING_NAME.fullmatch(name)
+        if match and datetime.strptime(match["started"], _STARTED).replace(tzinfo=UTC) < now - STALE_AFTER:
+            stale.append(name)
+    return sorted(stale)

@@ -90,6 +90,21 @@ time_table = sa.Table(
     redshift_sortkey="start_time",
 )
 
+rejected_records = sa.Table(
+    "rejected_records",
+    metadata,
+    sa.Column("run_key", sa.String(32), nullable=False, comment="the run that read the record last"),
+    sa.Column("feed", sa.String(8), nullable=False, comment="events or songs"),
+    sa.Column("source_object", TEXT, nullable=False, comment="URL or path of the file, as the source names it"),
+    sa.Column("line_number", sa.Integer, comment="1-based; 1 for a song file, which is one record"),
+    sa.Column("reason", TEXT, nullable=False),
+    # 1,000 characters are kept; Redshift counts VARCHAR length in bytes, up to 4 a character
+    sa.Column("raw_text", sa.String(4000)),
+    sa.Column("rejected_at", sa.TIMESTAMP, nullable=False),
+    redshift_diststyle="EVEN",
+)
+"""Bad source records, never loaded: each run replaces the rejects of the objects it reads."""
+
 #: The star schema in load order: the fact first, then its dimensions.
 STAR_SCHEMA: tuple[sa.Table, ...] = (songplays, users, songs, artists, time_table)
 DIMENSIONS: tuple[str, ...] = ("users", "songs", "artists", "time")

@@ -20,8 +20,10 @@ TASK_RETRIES = int(os.environ.get("SPARKIFY_TASK_RETRIES", "3"))
 RETRY_DELAY_SECONDS = float(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", "300"))
 
 #: Redshift COPY, for a warehouse given by URL (a WarehouseConnection block overrides them): the IAM role
-#: the cluster assumes to read the source bucket, the bucket's region when it is not the cluster's, and
-#: how many bad records one COPY may skip (0: any bad record fails the load, as in Redshift).
+#: the cluster assumes to read the source bucket, the bucket's region when it is not the cluster's.
 COPY_IAM_ROLE = os.environ.get("SPARKIFY_COPY_IAM_ROLE") or None
 COPY_REGION = os.environ.get("SPARKIFY_COPY_REGION") or None
-COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "0"))
+#: The error budget of every engine: bad records a feed (events, songs) may have before the run fails; it is
+#: also Redshift COPY's MAXERROR. 100 lets a few damaged lines or files through (each kept in rejected_records)
+#: while a feed that is broken as a whole (a day file of another format: hundreds of bad lines) fails the run.
+COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "100"))

@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from sparkify.errors import PipelineError
 from sparkify.window import Window
 
 if TYPE_CHECKING:
@@ -62,8 +63,8 @@ S3_CLIENT_CONFIG: dict[str, Any] = {"retries": {"mode": "adaptive", "max_attempt
 S3_DOWNLOAD_THREADS = 8
 
 
-class SourceError(ValueError):
-    """The source is missing or does not look like the Sparkify bucket."""
+class SourceError(PipelineError, ValueError):
+    """The source is missing or does not look like the Sparkify bucket: the message says what to fix."""
 
 
 def event_file_key(day: date, events_format: str = "json") -> str:

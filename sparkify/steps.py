@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
+
 from sparkify import quality, schema
-from sparkify.run import LoadRun
+from sparkify.records import Staged
+from sparkify.run import LoadRun, stale_staging
 from sparkify.sources import Source
 from sparkify.warehouse import Warehouse
 
@@ -20,16 +23,18 @@ def create_tables(warehouse: Warehouse) -> None:
     warehouse.create_tables()
 
 
-def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
-    """A fresh staging table, then the window's event files; returns the events staged."""
+def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
+    """A fresh staging table, then the window's event files; returns the events staged and rejected."""
     warehouse.create_staging(run.staging_events)
-    return warehouse.stage_event_files(run.staging_events, source, run.window)
+    staged = warehouse.stage_event_files(run.staging_events, source, run.window, run.key)
+    return Staged("events", staged, warehouse.rejected(run.key, "events"))
 
 
-def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> int:
-    """A fresh staging table, then the whole catalog; returns the songs staged."""
+def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
+    """A fresh staging table, then the whole catalog; returns the songs staged and rejected."""
     warehouse.create_staging(run.staging_songs)
-    return warehouse.stage_song_files(run.staging_songs, source)
+    staged = warehouse.stage_song_files(run.staging_songs, source, run.key)
+    return Staged("songs", staged, warehouse.rejected(run.key, "songs"))
 
 
 def load_songplays(warehouse: Warehouse, run: LoadRun) -> int:
@@ -49,7 +54,9 @@ def check_quality(warehouse: Warehouse, run: LoadRun) -> tuple[list[quality.Chec
 
 
 def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
-    for table in (run.staging_events, run.staging_songs):
+    """This run's staging tables, and those of runs that crashed over a day ago (a day: none still runs)."""
+    stale = [sa.Table(name, sa.MetaData()) for name in stale_staging(warehouse.staging_tables())]
+    for table in (run.staging_events, run.staging_songs, *stale):
         warehouse.drop_staging(table)
 
 

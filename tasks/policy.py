@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import botocore.exceptions
 import sqlalchemy.exc
 from prefect.cache_policies import NONE
 
@@ -15,6 +16,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.InterfaceError,
     ConnectionError,
     TimeoutError,
+    # S3: botocore retries a request's own failures (5xx, SlowDown, refused connections) with backoff;
+    # a body cut off or stalled while it streams, or retries used up on an unreachable endpoint, end here
+    botocore.exceptions.HTTPClientError,  # ResponseStreamingError, ReadTimeoutError, ConnectionClosedError
+    botocore.exceptions.ConnectionError,  # EndpointConnectionError, ConnectTimeoutError
+    botocore.exceptions.IncompleteReadError,
 )
 
 

@@ -45,8 +45,9 @@ def run_quality_checks(warehouse: Warehouse, run: LoadRun) -> QualityReport:
         ),
     )
     logger = get_run_logger()
-    for result in report.results:
-        (logger.info if result.passed else logger.error)(result.describe())
+    for failure in report.failures:
+        logger.error(failure.describe())
+    logger.info("%d of %d quality checks passed", len(report.results) - len(report.failures), len(report.results))
     if report.failures:
         raise DataQualityError(
             f"{len(report.failures)} of {len(report.results)} quality checks failed:\n"

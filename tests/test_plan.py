@@ -21,7 +21,7 @@ import sqlglot
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.etl import sparkify_etl
-from sparkify.plan import plan
+from sparkify.plan import PLAN_RUN_KEY, plan
 from sparkify.sources import SourceError
 from sparkify.window import Window
 from tests.factories import event, song, write_source
@@ -36,7 +36,9 @@ EVENTS = [
     event("2018-11-03T09:00:00.000", user_id="", page="Home", session_id=10),
 ]
 #: A run names its staging tables after its flow run; the plan after PLAN_RUN_KEY.
-_RUN_TABLES = re.compile(r"staging_(events|songs)_[0-9a-f]{16}")
+_RUN_TABLES = re.compile(r"staging_(events|songs)_\d{12}_[0-9a-f]{16}")
+#: ... and its rejected records after its key, a bound value.
+_RUN_KEY = re.compile(r"\d{12}_[0-9a-f]{16}")
 
 
 @pytest.fixture
@@ -58,7 +60,8 @@ def _as_planned(statement: str) -> str:
 
 
 def _values(parameters: Any) -> list[Any]:
-    return list(parameters.values()) if isinstance(parameters, dict) else list(parameters or ())
+    values = list(parameters.values()) if isinstance(parameters, dict) else list(parameters or ())
+    return [PLAN_RUN_KEY if isinstance(value, str) and _RUN_KEY.fullmatch(value) else value for value in values]
 
 
 @pytest.mark.usefixtures("prefect_harness")

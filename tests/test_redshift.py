@@ -60,8 +60,15 @@ def parse(statement: str) -> exp.Expression:
     """The one statement sqlglot's Redshift reader finds, parsed for real (not kept as an opaque command)."""
     parsed = sqlglot.parse(statement, read="redshift")
     assert len(parsed) == 1, statement
-    assert parsed[0] is not None and not isinstance(parsed[0], exp.Command), statement
+    assert parsed[0] is not None and not opaque(parsed[0]), statement
     return parsed[0]
+
+
+def opaque(expression: exp.Expression | None) -> bool:
+    """A statement sqlglot kept as a command, except ``LOCK table``, which it has no grammar for."""
+    if isinstance(expression, exp.Command) and expression.this == "LOCK":
+        return not re.fullmatch(r"[a-z_]+", expression.expression.name)
+    return isinstance(expression, exp.Command)
 
 
 def copies(planned) -> list[str]:
@@ -74,9 +81,11 @@ def test_every_statement_of_the_redshift_plan_is_valid_redshift_sql() -> None:
     kinds = [type(parse(statement.sql)).__name__ for statement in planned.statements]
     assert kinds.count("Copy") == 2
     assert {"Create", "Drop", "Copy", "Delete", "Insert", "Select"} <= set(kinds)
+    # each dimension's upsert locks its table first: runs for different windows take turns on it
+    assert kinds.count("Command") == 4
     # and the plan as printed, BEGIN/COMMIT and comments included, reads as one Redshift script
     script = sqlglot.parse(planned.text(), read="redshift")
-    assert not any(isinstance(expression, exp.Command) for expression in script)
+    assert not any(opaque(expression) for expression in script)
     assert len(script) == len(planned.statements) + 2 * planned.text().count("BEGIN;")
 
 
@@ -121,7 +130,7 @@ def test_a_url_takes_the_role_and_region_from_the_settings(monkeypatch: pytest.M
     events, _ = copies(planned)
     assert f"aws_iam_role={ROLE}" in events
     assert "REGION 'eu-west-1'" in events
-    assert "MAXERROR AS 0" in events
+    assert f"MAXERROR AS {settings.COPY_MAX_ERROR}" in events
     assert PASSWORD not in planned.text()
 
 
@@ -188,6 +197,7 @@ def test_tables_carry_their_distribution_and_sort_keys() -> None:
         "songs": "DISTKEY(song_id) SORTKEY(song_id)",
         "artists": "DISTSTYLE ALL SORTKEY(artist_id)",
         "time": "DISTSTYLE ALL SORTKEY(start_time)",
+        "rejected_records": "DISTSTYLE EVEN",
         "staging_events_plan": "DISTSTYLE EVEN",
         "staging_songs_plan": "DISTSTYLE EVEN",
     }

@@ -9,13 +9,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.schema import CreateTable, DropTable
 
-from sparkify import schema, sql
+from sparkify import schema, settings, sql
+from sparkify.records import Rejection
 from sparkify.sources import Source
 from sparkify.window import Window
 
@@ -28,6 +30,8 @@ class Warehouse(ABC):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: Bad records a feed may have before the run fails (the flow's ``max_errors`` overrides it).
+        self.max_errors = settings.COPY_MAX_ERROR
 
     @classmethod
     def from_url(cls, url: sa.URL) -> Warehouse:
@@ -96,9 +100,9 @@ class Warehouse(ABC):
 
     # -- tables -------------------------------------------------------------
     def create_tables(self) -> None:
-        """Creates the star schema where it is missing; existing tables and rows are kept."""
+        """Creates the star schema and ``rejected_records`` where missing; existing tables and rows are kept."""
         with self.engine.begin() as conn:
-            for table in schema.STAR_SCHEMA:
+            for table in (*schema.STAR_SCHEMA, schema.rejected_records):
                 conn.execute(CreateTable(table, if_not_exists=True))
 
     def create_staging(self, table: sa.Table) -> None:
@@ -111,19 +115,50 @@ class Warehouse(ABC):
         with self.engine.begin() as conn:
             conn.execute(DropTable(table, if_exists=True))
 
+    def staging_tables(self) -> list[str]:
+        """Every staging table in the schema, whichever run made it: what finds a crashed run's leftovers."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(self.statement("catalog/staging_tables")).scalars().all())
+
+    # -- rejected records ------------------------------------------------------
+    def replace_rejects(
+        self,
+        conn: sa.Connection,
+        run_key: str,
+        feed: str,
+        objects: list[str],
+        rejections: list[Rejection],
+    ) -> None:
+        """The bad records of ``objects`` become ``rejections``: a re-run replaces, never adds."""
+        # a run has created it already; staging called on its own (tests, benchmarks) needs it too
+        conn.execute(CreateTable(schema.rejected_records, if_not_exists=True))
+        delete = self.statement("rejects/delete_objects", expanding=["objects"])
+        for start in range(0, len(objects), 1000):
+            conn.execute(delete, {"feed": feed, "objects": objects[start : start + 1000]})
+        if rejections:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            conn.execute(self.statement("rejects/insert"), [r.row(run_key, feed, now) for r in rejections])
+
+    def rejected(self, run_key: str, feed: str) -> int:
+        """The records of ``feed`` that run ``run_key`` rejected."""
+        return int(self.scalar("rejects/count", params={"run_key": run_key, "feed": feed}))
+
     # -- staging: the one thing each engine does its own way ------------------
-    def stage_event_files(self, table: sa.Table, source: Source, window: Window) -> int:
+    def stage_event_files(self, table: sa.Table, source: Source, window: Window, run_key: str = "") -> int:
         """Stages the event files ``window`` needs; an engine that loads a whole folder at once overrides it."""
-        return self.stage_events(table, source, source.event_keys(window))
+        return self.stage_events(table, source, source.event_keys(window), run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source) -> int:
+    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
         """Stages the whole song catalog: plays of any window may match any song."""
-        return self.stage_songs(table, source, source.song_keys())
+        return self.stage_songs(table, source, source.song_keys(), run_key)
 
     @abstractmethod
-    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        """Loads the event files ``keys`` of ``source`` into ``table``; returns the rows staged."""
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        """Loads the good records of event files ``keys`` into ``table``, the bad into ``rejected_records``.
+
+        Returns the rows staged; ``run_key`` marks the rejects as this run's.
+        """
 
     @abstractmethod
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        """Loads the song files ``keys`` of ``source`` into ``table``; returns the rows staged."""
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        """Loads the good song files ``keys`` into ``table``, the bad into ``rejected_records``; returns rows staged."""

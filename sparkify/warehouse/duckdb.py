@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import csv
 import fcntl
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
+from sparkify import records
+from sparkify.records import Rejection
 from sparkify.sources import EVENT_COLUMNS, Source, SourceError
 from sparkify.warehouse.base import Warehouse
 
-#: The statement that stages each event log format.
-_STAGE_EVENTS = {"json": "staging/stage_events", "csv": "staging/stage_events_csv"}
+logger = logging.getLogger(__name__)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -52,31 +55,96 @@ class DuckDBWarehouse(Warehouse):
             finally:
                 self.engine.dispose()
 
-    def _stage(self, statement: str, placeholder: str, table: sa.Table, source: Source, keys: list[str]) -> int:
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        """One pass stages the good lines; only the files it found bad lines in are read again, for the report."""
+        if not keys:
+            return 0
+        if source.events_format == "csv":
+            return self._stage_csv_events(table, source, keys)
+        names = {"staging_events": table.name}
+        with source.local_files(keys) as paths, self.engine.begin() as conn:
+            files = {"files": [str(path) for path in paths]}
+            for path in ("staging/drop_event_line_errors", "staging/drop_event_line_scans"):
+                conn.execute(self.statement(path))
+            conn.execute(self.statement("staging/create_event_lines"))
+            conn.execute(self.statement("staging/stage_events", names), files)
+            unloadable = len(conn.execute(self.statement("staging/delete_unloadable_events", names)).all())
+            unreadable = conn.execute(self.statement("staging/unreadable_event_files")).scalars().all()
+            bad_files = set(unreadable)
+            if unloadable:
+                bad_files |= set(conn.execute(self.statement("staging/unloadable_event_files"), files).scalars().all())
+            rejections = _reread(source, keys, paths, bad_files, records.parse_event, lines=True)
+            _check_agreement("event lines", unloadable + len(unreadable), rejections, bad_files)
+            self.replace_rejects(conn, run_key, "events", [f"{source.uri}/{key}" for key in keys], rejections)
+        return self.row_count(table.name)
+
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         if not keys:
             return 0
         with source.local_files(keys) as paths, self.engine.begin() as conn:
-            if statement == _STAGE_EVENTS["csv"]:
-                _check_csv_headers(source, keys, paths)
-            conn.execute(
-                self.statement(statement, {placeholder: table.name}),
-                {"files": [str(path) for path in paths]},
-            )
+            conn.execute(self.statement("staging/create_song_files"), {"files": [str(path) for path in paths]})
+            conn.execute(self.statement("staging/stage_songs", {"staging_songs": table.name}))
+            bad_files = set(conn.execute(self.statement("staging/unloadable_song_files")).scalars().all())
+            conn.execute(self.statement("staging/drop_song_files"))
+            rejections = _reread(source, keys, paths, bad_files, records.parse_song, lines=False)
+            _check_agreement("song files", len(bad_files), rejections, bad_files)
+            self.replace_rejects(conn, run_key, "songs", [f"{source.uri}/{key}" for key in keys], rejections)
         return self.row_count(table.name)
 
-    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        return self._stage(_STAGE_EVENTS[source.events_format], "staging_events", table, source, keys)
+    def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+        with source.local_files(keys) as paths, self.engine.begin() as conn:
+            # an empty file is a day without events; read_csv would find no header in it
+            present = [path for path in paths if path.stat().st_size]
+            _check_csv_headers(source, keys, paths)
+            if present:
+                conn.execute(
+                    self.statement("staging/stage_events_csv", {"staging_events": table.name}),
+                    {"files": [str(path) for path in present]},
+                )
+        return self.row_count(table.name)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        return self._stage("staging/stage_songs", "staging_songs", table, source, keys)
+
+def _reread(
+    source: Source,
+    keys: list[str],
+    paths: list[Path],
+    bad_files: set[str],
+    parse: Callable[[bytes], dict[str, Any] | str],
+    *,
+    lines: bool,
+) -> list[Rejection]:
+    """The bad records of ``bad_files``, with line numbers and reasons, by ``sparkify.records``' own rules."""
+    rejections = []
+    for key, path in zip(keys, paths, strict=True):
+        if str(path) not in bad_files:
+            continue
+        with path.open("rb") as stream:
+            numbered = records.lines(stream) if lines else [(1, stream.read())]
+            for number, raw in numbered:
+                reason = parse(raw)
+                if isinstance(reason, str):
+                    rejections.append(Rejection.of(f"{source.uri}/{key}", number, reason, raw))
+    return rejections
+
+
+def _check_agreement(what: str, found: int, rejections: list[Rejection], bad_files: set[str]) -> None:
+    """DuckDB's SQL and ``sparkify.records`` state the same rules; a difference is worth a warning, not a failure."""
+    if bad_files and found != len(rejections):
+        logger.warning(
+            "DuckDB found %d bad %s but sparkify.records %d in %s: its rules and the SQL's differ here",
+            found,
+            what,
+            len(rejections),
+            ", ".join(sorted(bad_files)),
+        )
 
 
 def _check_csv_headers(source: Source, keys: list[str], paths: list[Path]) -> None:
     """read_csv maps columns by position and skips the header unread: a reordered file must fail, not load."""
     for key, path in zip(keys, paths, strict=True):
         with path.open(encoding="utf-8", newline="") as file:
-            header = next(csv.reader(file), [])
-        if tuple(header) != EVENT_COLUMNS:
+            header = next(csv.reader(file), None)
+        if header is not None and tuple(header) != EVENT_COLUMNS:
             raise SourceError(
                 f"{source.uri}/{key}: CSV header {','.join(header)!r} "
                 f"is not the event log's {','.join(EVENT_COLUMNS)!r}"

@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-import orjson
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from sparkify import sql
+from sparkify import records, sql
+from sparkify.records import Rejection
 from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source, SourceError
 from sparkify.warehouse.base import Warehouse
 
@@ -54,34 +54,50 @@ class PostgresWarehouse(Warehouse):
             raise ValueError(f"PostgreSQL is reached through psycopg 3: use postgresql+psycopg://, not {url!r}")
         return super().from_url(url)
 
-    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         if not keys:
             return 0
         if source.events_format == "csv":
             return self._stage_csv_events(table, source, keys)
-        return self._copy_documents("staging/copy_events", "staging_events", table, source, _json_lines(source, keys))
+        documents = _json_lines(source, keys)
+        return self._copy_documents("events", table, source, keys, documents, records.parse_event, run_key)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         if not keys:
             return 0
-        return self._copy_documents("staging/copy_songs", "staging_songs", table, source, _song_files(source, keys))
+        documents = _song_files(source, keys)
+        return self._copy_documents("songs", table, source, keys, documents, records.parse_song, run_key)
 
     def _copy_documents(
-        self, statement: str, placeholder: str, table: sa.Table, source: Source, documents: Documents
+        self,
+        feed: str,
+        table: sa.Table,
+        source: Source,
+        keys: list[str],
+        documents: Documents,
+        parse: Callable[[bytes], dict[str, Any] | str],
+        run_key: str,
     ) -> int:
-        """One COPY for all the objects: each JSON document becomes one row of ``table``."""
+        """One COPY for all the objects: each good JSON document becomes one row of ``table``.
+
+        A bad one (``sparkify.records``'s rules) goes to ``rejected_records`` instead, in the same transaction.
+        """
         layout = _RowLayout.of(table, self.dialect)
-        copy_sql = sql.render(statement, self.dialect, {placeholder: table.name})
+        copy_sql = sql.render(f"staging/copy_{feed}", self.dialect, {f"staging_{feed}": table.name})
+        rejections: list[Rejection] = []
         with _as_sqlalchemy_errors(copy_sql), closing(documents), self.engine.begin() as conn:
             cursor = conn.connection.driver_connection.cursor()
             with cursor.copy(copy_sql) as copy:
                 copy.set_types(layout.types)
-                for key, number, document in documents:
-                    try:
-                        copy.write_row(layout.row(orjson.loads(document)))
-                    except (ValueError, TypeError, psycopg.DataError) as error:
-                        raise SourceError(f"{source.uri}/{key} line {number}: {error}") from error
-            return cursor.rowcount
+                for key, number, raw in documents:
+                    document = parse(raw)
+                    if isinstance(document, str):
+                        rejections.append(Rejection.of(f"{source.uri}/{key}", number, document, raw))
+                    else:
+                        copy.write_row(layout.row(document))
+            staged = cursor.rowcount
+            self.replace_rejects(conn, run_key, feed, [f"{source.uri}/{key}" for key in keys], rejections)
+            return staged
 
     def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
         """The server parses each CSV file into a temporary table; one INSERT converts it into ``table``."""
@@ -149,16 +165,8 @@ def _json_lines(source: Source, keys: list[str]) -> Documents:
     """The non-blank lines of newline-delimited JSON objects, each object read a chunk at a time."""
     for key in keys:
         with source.open(key) as stream:
-            done, pending = 0, b""
-            while chunk := stream.read(CHUNK_BYTES):
-                lines = (pending + chunk).split(b"\n")
-                pending = lines.pop()
-                for number, line in enumerate(lines, start=done + 1):
-                    if line.strip():
-                        yield key, number, line
-                done += len(lines)
-            if pending.strip():
-                yield key, done + 1, pending
+            for number, line in records.lines(stream, CHUNK_BYTES):
+                yield key, number, line
 
 
 def _song_files(source: Source, keys: list[str]) -> Documents:
@@ -172,4 +180,5 @@ def _song_files(source: Source, keys: list[str]) -> Documents:
         for start in range(0, len(keys), SONG_BATCH):
             batch = keys[start : start + SONG_BATCH]
             for key, data in zip(batch, pool.map(fetch, batch), strict=True):
-                yield key, 1, data
+                if data.strip(records.BLANK + b"\n"):  # an empty file holds no record
+                    yield key, 1, data

@@ -96,6 +96,8 @@ class RedshiftWarehouse(Warehouse):
     def __init__(self, engine: Engine, copy: CopyOptions) -> None:
         super().__init__(engine)
         self.copy = copy
+        # one number governs all engines: the block's (or environment's) COPY budget is the run's
+        self.max_errors = copy.max_error
 
     @classmethod
     def from_url(cls, url: sa.URL) -> Warehouse:
@@ -125,13 +127,19 @@ class RedshiftWarehouse(Warehouse):
             empty_as_null=True,
             comp_update=False,
             stat_update=False,
-            max_error=self.copy.max_error,
+            max_error=self.max_errors,
             region=self.copy.region,
             **self.copy.credentials(),
         )
 
-    def _copy(self, table: sa.Table, source: Source, keys: list[str], file_format: str = "json") -> int:
-        """COPYs every key (or prefix) in one transaction; returns the rows the table then holds."""
+    def _copy(
+        self, table: sa.Table, source: Source, keys: list[str], feed: str, run_key: str, file_format: str = "json"
+    ) -> int:
+        """COPYs every key (or prefix) in one transaction; returns the rows the table then holds.
+
+        The records each COPY skipped (up to MAXERROR) are read back from its load errors into
+        ``rejected_records``, replacing the rejects of the objects it read.
+        """
         if not keys:
             return 0
         if not isinstance(source, S3Located):
@@ -139,27 +147,31 @@ class RedshiftWarehouse(Warehouse):
                 f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
                 "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
             )
-        commands = [self.copy_command(table, source.object_url(key), file_format) for key in keys]
+        locations = [source.object_url(key) for key in keys]
+        commands = [self.copy_command(table, location, file_format) for location in locations]
+        report = {"run_key": run_key, "feed": feed}
         with self.engine.begin() as conn:
-            for command in commands:
+            for location, command in zip(locations, commands, strict=True):
                 conn.execute(command)
+                conn.execute(self.statement("rejects/delete_prefix"), {"feed": feed, "pattern": f"{location}%"})
+                conn.execute(self.statement("rejects/copy_errors"), report)
         return self.row_count(table.name)
 
-    def stage_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        return self._copy(table, source, keys, source.events_format)
+    def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        return self._copy(table, source, keys, "events", run_key, source.events_format)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        return self._copy(table, source, keys)
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        return self._copy(table, source, keys, "songs", run_key)
 
-    def stage_event_files(self, table: sa.Table, source: Source, window: Window) -> int:
+    def stage_event_files(self, table: sa.Table, source: Source, window: Window, run_key: str = "") -> int:
         """A full load copies the whole ``log_data/`` folder in one statement; a window, its day files."""
         if window.is_everything:
-            return self._copy(table, source, [f"{LOG_PREFIX}/"], source.events_format)
-        return super().stage_event_files(table, source, window)
+            return self._copy(table, source, [f"{LOG_PREFIX}/"], "events", run_key, source.events_format)
+        return super().stage_event_files(table, source, window, run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source) -> int:
+    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
         """The catalog is always staged whole: one COPY of the ``song_data/`` folder."""
-        return self._copy(table, source, [f"{SONG_PREFIX}/"])
+        return self._copy(table, source, [f"{SONG_PREFIX}/"], "songs", run_key)
 
 
 def _engine(url: sa.URL) -> Engine:

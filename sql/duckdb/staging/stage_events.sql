@@ -1,35 +1,27 @@
--- DuckDB reads the day files itself: the columns are declared so a file cannot change their types.
+-- Every non-blank line becomes a row; a line that is not loadable becomes a row without ts, which
+-- staging/delete_unloadable_events removes (counting them) before the transaction commits: one pass
+-- over the files stages the good events and tells whether there were bad ones.
 INSERT INTO {{ staging_events }} (
     artist, auth, firstname, gender, iteminsession, lastname, length, level, location,
     method, page, registration, sessionid, song, status, ts, useragent, userid
 )
 SELECT
-    artist,
-    auth,
-    "firstName",
-    gender,
-    "itemInSession",
-    "lastName",
-    length,
-    level,
-    location,
-    method,
-    page,
-    registration,
-    "sessionId",
-    song,
-    status,
-    epoch_ms(ts) AS ts,
-    "userAgent",
-    "userId"
-FROM read_json(
-    :files,
-    format = 'newline_delimited',
-    columns = {
-        'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR',
-        'itemInSession': 'INTEGER', 'lastName': 'VARCHAR', 'length': 'DOUBLE', 'level': 'VARCHAR',
-        'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'DOUBLE',
-        'sessionId': 'INTEGER', 'song': 'VARCHAR', 'status': 'INTEGER', 'ts': 'BIGINT',
-        'userAgent': 'VARCHAR', 'userId': 'VARCHAR'
-    }
-);
+    event.artist,
+    event.auth,
+    event."firstName",
+    event.gender,
+    event."itemInSession",
+    event."lastName",
+    event.length,
+    event.level,
+    event.location,
+    event.method,
+    event.page,
+    event.registration,
+    event."sessionId",
+    event.song,
+    event.status,
+    CASE WHEN loadable THEN epoch_ms(CAST(CAST(event.ts AS VARCHAR) AS BIGINT)) END AS ts,
+    event."userAgent",
+    CASE WHEN loadable THEN event."userId" ->> '$' END AS userid
+FROM event_lines(:files);

@@ -1,25 +1,18 @@
--- One JSON object per song file, pretty-printed or not.
+-- The loadable song files (staging/create_song_files) into the run's staging table.
 INSERT INTO {{ staging_songs }} (
     num_songs, artist_id, artist_latitude, artist_longitude, artist_location,
     artist_name, song_id, title, duration, year
 )
 SELECT
-    num_songs,
-    artist_id,
-    artist_latitude,
-    artist_longitude,
-    artist_location,
-    artist_name,
-    song_id,
-    title,
-    duration,
-    year
-FROM read_json(
-    :files,
-    format = 'auto',
-    columns = {
-        'num_songs': 'INTEGER', 'artist_id': 'VARCHAR', 'artist_latitude': 'DOUBLE',
-        'artist_longitude': 'DOUBLE', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR',
-        'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'DOUBLE', 'year': 'INTEGER'
-    }
-);
+    entry.num_songs,
+    entry.artist_id,
+    entry.artist_latitude,
+    entry.artist_longitude,
+    entry.artist_location,
+    entry.artist_name,
+    entry.song_id,
+    entry.title,
+    entry.duration,
+    entry.year
+FROM song_files
+WHERE loadable;

@@ -26,7 +26,7 @@ ranked_user_events AS (
         ts,
         ROW_NUMBER() OVER (
             PARTITION BY user_id
-            ORDER BY ts DESC, sessionid DESC, iteminsession DESC
+            ORDER BY ts DESC NULLS LAST, sessionid DESC NULLS LAST, iteminsession DESC NULLS LAST
         ) AS recency
     FROM user_events
 )

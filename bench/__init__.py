@@ -1,0 +1,1 @@
+"""The performance benchmark (issue 6): ``python -m bench.run``; see bench/README.md."""

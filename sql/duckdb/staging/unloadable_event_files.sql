@@ -1,0 +1,4 @@
+-- The files holding bad lines: sparkify/records.py reads just these again for line numbers and reasons.
+SELECT DISTINCT filename
+FROM event_lines(:files)
+WHERE NOT loadable;

@@ -1,0 +1,205 @@
+"""Bad input: every bad record is kept aside and accounted for, every good one loads, on every engine.
+
+One corpus holds each kind of bad record the issue names, injected among the
+awkward feed's good ones. Real DuckDB and real PostgreSQL load it through the
+flow; their tables must equal those of the clean feed, and both must reject the
+same records with the same object, line, reason and text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from flows.cli import main
+from flows.etl import sparkify_etl
+from sparkify import records
+from sparkify.plan import plan
+from sparkify.records import TooManyBadRecordsError
+from tests.csv_logs import csv_log
+from tests.factories import event, song
+from tests.helpers import duckdb_url, rows, star_contents
+from tests.samples import EVENTS, write_feeds
+from tests.test_redshift import ROLE, redshift_block
+
+DAY1 = "log_data/2018/11/2018-11-01-events.json"
+DAY2 = "log_data/2018/11/2018-11-02-events.json"
+EMPTY_DAY = "log_data/2018/11/2018-11-05-events.json"
+BAD_SONG = "song_data/A/B/C/TRBAD000000000001.json"
+LATIN1_SONG = "song_data/A/B/C/TRBAD000000000002.json"
+EMPTY_SONG = "song_data/A/B/C/TRBAD000000000003.json"
+
+
+def line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False)
+
+
+def without(record: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name != key}
+
+
+#: Bad event lines put after the first line of day 1: (text, the reason's start).
+BAD_LINES: list[tuple[bytes, str]] = [
+    (b'{"artist": "Des\'ree", "auth": "Logged In", ', "malformed JSON"),
+    (line({**event("2018-11-01T12:00:00.000", session_id=901), "ts": "1541073600000"}).encode(), "ts is not"),
+    (line(event("2018-11-01T12:00:01.000", user_id="eight", session_id=902)).encode(), "userId is not"),
+    (line(without(event("2018-11-01T12:00:02.000", session_id=903), "sessionId")).encode(), "missing field"),
+    (line(without(event("2018-11-01T12:00:03.000", session_id=904), "ts")).encode(), "missing field"),
+    (line(event("2018-11-01T12:00:04.000", session_id=905, song="Caf\u00e9")).encode("latin-1"), "not UTF-8"),
+    (b'["not", "an", "object"]', "not a JSON object"),
+    (b'"just a string"', "not a JSON object"),
+]
+
+
+def write_corpus(root: Path) -> list[tuple[str, int, str]]:
+    """The awkward feed with bad records injected; returns each one's object, line number and reason start."""
+    write_feeds(root)
+    expected = []
+    day1 = (root / DAY1).read_bytes().split(b"\n")
+    lines = [day1[0], b"", b"   "]  # blank lines are no records
+    for text, reason in BAD_LINES:
+        lines.append(text)
+        expected.append((DAY1, len(lines), reason))
+    lines += day1[1:]
+    (root / DAY1).write_bytes(b"\r\n".join(lines) + b"\n\n")
+    # a truncated file: its last line cut mid-record, no newline after it
+    day2 = (root / DAY2).read_bytes()
+    cut = line(event("2018-11-02T23:59:59.000", user_id="15", session_id=907))
+    (root / DAY2).write_bytes(day2 + b"\n" + cut[: len(cut) // 2].encode())
+    expected.append((DAY2, day2.count(b"\n") + 2, "malformed JSON"))
+    (root / EMPTY_DAY).write_bytes(b"")
+    # song files: one cut short, one not UTF-8, one empty (no record)
+    (root / BAD_SONG).write_text(line(song("SOBAD", "Half"))[:30], encoding="utf-8")
+    expected.append((BAD_SONG, 1, "malformed JSON"))
+    (root / LATIN1_SONG).write_bytes(line(song("SOLATIN", "Déjà Vu")).encode("latin-1"))
+    expected.append((LATIN1_SONG, 1, "not UTF-8"))
+    (root / EMPTY_SONG).write_bytes(b"")
+    return expected
+
+
+def rejects(url: str) -> list[tuple[Any, ...]]:
+    return rows(url, "SELECT source_object, line_number, reason, raw_text, feed FROM rejected_records ORDER BY 1, 2")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[tuple[str, int, str]]]:
+    folder = tmp_path_factory.mktemp("corpus")
+    clean = write_feeds(folder / "clean")
+    expected = write_corpus(folder / "bad")
+    return clean, folder / "bad", expected
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_bad_records_are_rejected_alike_on_duckdb_and_postgresql_and_every_good_one_loads(
+    corpus: tuple[Path, Path, list[tuple[str, int, str]]], tmp_path: Path, pg_url: str
+) -> None:
+    clean, bad, expected = corpus
+    clean_url, duck_url = duckdb_url(tmp_path / "clean"), duckdb_url(tmp_path / "bad")
+    sparkify_etl(source=str(clean), warehouse=clean_url)
+    on_duckdb = sparkify_etl(source=str(bad), warehouse=duck_url)
+    on_postgres = sparkify_etl(source=str(bad), warehouse=pg_url)
+
+    # every good record loaded: the tables are the clean feed's
+    assert star_contents(duck_url) == star_contents(clean_url)
+    assert star_contents(pg_url) == star_contents(clean_url)
+    # every bad one accounted for: where, which line, why, and its text, the same on both engines
+    found = rejects(duck_url)
+    assert [(obj, number) for obj, number, *_ in found] == [(f"{bad}/{o}", n) for o, n, _ in sorted(expected)]
+    for (_, _, reason, raw_text, _), (_, _, start) in zip(found, sorted(expected), strict=True):
+        assert reason.startswith(start), reason
+        assert raw_text and len(raw_text) <= records.RAW_TEXT_CHARS
+    assert rejects(pg_url) == found
+    # read = staged + rejected, per feed
+    for summary in (on_duckdb, on_postgres):
+        assert (summary.staged_events, summary.rejected_events) == (len(EVENTS), len(BAD_LINES) + 1)
+        assert (summary.staged_songs, summary.rejected_songs) == (3, 2)
+        read = f"events: read {len(EVENTS) + len(BAD_LINES) + 1} = staged {len(EVENTS)} + rejected {len(BAD_LINES) + 1}"
+        assert read in "\n".join(summary.lines())
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_error_budget_fails_the_run_only_when_exceeded_and_reruns_keep_one_copy_of_each_reject(
+    corpus: tuple[Path, Path, list[tuple[str, int, str]]], tmp_path: Path
+) -> None:
+    _, bad, expected = corpus
+    url = duckdb_url(tmp_path)
+    bad_events = len(BAD_LINES) + 1
+    sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events)
+    first = rejects(url)
+    sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events)
+    assert rejects(url) == first and len(first) == len(expected)
+    assert len({key for (key,) in rows(url, "SELECT DISTINCT run_key FROM rejected_records")}) == 1
+
+    with pytest.raises(TooManyBadRecordsError) as failure:
+        sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events - 1)
+    message = str(failure.value)
+    assert f"{bad_events} of {len(EVENTS) + bad_events} events records" in message
+    assert f"error budget of {bad_events - 1}" in message
+    assert "rejected_records" in message
+    # the failed run's rejects are there to look at, still one copy each
+    assert rejects(url) == first
+
+
+def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
+    good = line(event("2018-11-01T10:00:00.100")).encode()
+    assert isinstance(records.parse_event(good), dict)
+    assert isinstance(records.parse_event(line(event("2018-11-01T10:00:00.100", user_id="")).encode()), dict)
+    for text, reason in BAD_LINES:
+        assert str(records.parse_event(text)).startswith(reason)
+    assert records.parse_event(line({**event("2018-11-01T10:00:00.100"), "ts": 10**16}).encode()).startswith("ts")
+    assert records.parse_event(line({**event("2018-11-01T10:00:00.100"), "sessionId": "9"}).encode()).startswith(
+        "sessionId is not a whole number"
+    )
+    assert records.parse_event(line({**event("2018-11-01T10:00:00.100"), "length": "long"}).encode()).startswith(
+        "length is not a number"
+    )
+    long_line = records.Rejection.of("x", 1, "malformed JSON", b"{" * 5000)
+    assert len(long_line.raw_text) == records.RAW_TEXT_CHARS
+
+
+def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> None:
+    planned = plan("s3://udacity-dend/sparkify", block=redshift_block(iam_role_arn=ROLE, copy_max_error=5))
+    statements = [" ".join(statement.sql.split()) for statement in planned.statements]
+    copies = [index for index, sql in enumerate(statements) if sql.startswith("COPY ")]
+    assert len(copies) == 2
+    for index in copies:
+        assert "MAXERROR AS 5" in statements[index]
+        delete, read_back = statements[index + 1], statements[index + 2]
+        assert "DELETE FROM rejected_records WHERE feed = " in delete
+        assert re.search(r"LIKE 's3://udacity-dend/sparkify/(log|song)_data/%%?'$", delete)  # the plan doubles %
+        assert "FROM stl_load_errors AS errors WHERE errors.query = pg_last_copy_id()" in read_back
+        parsed = sqlglot.parse_one(planned.statements[index + 2].sql, read="redshift")
+        assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
+
+
+def test_the_flow_budget_is_redshifts_maxerror() -> None:
+    planned = plan("s3://udacity-dend/sparkify", block=redshift_block(iam_role_arn=ROLE), max_errors=3)
+    assert sum("MAXERROR AS 3" in statement.sql for statement in planned.statements) == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_empty_csv_event_log_is_a_day_without_events(tmp_path: Path) -> None:
+    root = tmp_path / "csv"
+    write_feeds(root)
+    shutil.rmtree(root / "log_data")
+    day = root / "log_data/2018/11"
+    day.mkdir(parents=True)
+    (day / "2018-11-01-events.csv").write_text(csv_log(EVENTS[:4]), encoding="utf-8")
+    (day / "2018-11-02-events.csv").write_bytes(b"")
+    summary = sparkify_etl(source=str(root), warehouse=duckdb_url(tmp_path), events_format="csv")
+    assert (summary.staged_events, summary.rejected_events) == (4, 0)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_source_error_is_reported_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere"
+    assert main(["--source", str(missing), "--warehouse", duckdb_url(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"sparkify-etl failed: source folder {missing} does not exist" in err
