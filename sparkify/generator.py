@@ -38,6 +38,8 @@ from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 
+from sparkify.sources import EVENT_COLUMNS
+
 __all__ = [
     "EVENT_KEYS",
     "PAGES",
@@ -67,27 +69,8 @@ SONG_KEYS = (
     "year",
 )
 
-#: Keys of an event line, in line order.
-EVENT_KEYS = (
-    "artist",
-    "auth",
-    "firstName",
-    "gender",
-    "itemInSession",
-    "lastName",
-    "length",
-    "level",
-    "location",
-    "method",
-    "page",
-    "registration",
-    "sessionId",
-    "song",
-    "status",
-    "ts",
-    "userAgent",
-    "userId",
-)
+#: Keys of an event line, in line order: the format the pipeline reads.
+EVENT_KEYS = EVENT_COLUMNS
 
 #: Every page of the app with the HTTP method and status the logs record for it.
 PAGES: dict[str, tuple[str, int]] = {

@@ -7,27 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-EVENT_KEYS = (
-    "artist",
-    "auth",
-    "firstName",
-    "gender",
-    "itemInSession",
-    "lastName",
-    "length",
-    "level",
-    "location",
-    "method",
-    "page",
-    "registration",
-    "sessionId",
-    "song",
-    "status",
-    "ts",
-    "userAgent",
-    "userId",
-)
-
 
 def ms(text: str) -> int:
     """Epoch milliseconds of an ISO UTC time such as ``2018-11-01T21:01:46.796``."""
