@@ -38,6 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 
+from sparkify.records import SONG_FIELDS
 from sparkify.sources import EVENT_COLUMNS
 
 __all__ = [
@@ -55,19 +56,8 @@ __all__ = [
 # Format of the real bucket
 # ---------------------------------------------------------------------------
 
-#: Keys of a song file, in file order.
-SONG_KEYS = (
-    "num_songs",
-    "artist_id",
-    "artist_latitude",
-    "artist_longitude",
-    "artist_location",
-    "artist_name",
-    "song_id",
-    "title",
-    "duration",
-    "year",
-)
+#: Keys of a song file, in file order: the format the pipeline reads.
+SONG_KEYS = SONG_FIELDS
 
 #: Keys of an event line, in line order: the format the pipeline reads.
 EVENT_KEYS = EVENT_COLUMNS
