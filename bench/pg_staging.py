@@ -38,7 +38,7 @@ CHUNK_BYTES = 1 << 20
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _sample_keys(source: LocalSource, keys: list[str], events: int) -> tuple[list[str], int]:
+def sample_keys(source: LocalSource, keys: list[str], events: int) -> tuple[list[str], int]:
     """The first whole day files holding at least ``events`` events, and how many they hold."""
     chosen, count = [], 0
     for key in keys:
@@ -119,7 +119,7 @@ def measure(url: str, root: Path, sample_events: int, parts: tuple[str, ...] = P
     result: dict[str, Any] = {}
     try:
         keys = source.event_keys(Window.everything())
-        sample, sample_count = _sample_keys(source, keys, sample_events)
+        sample, sample_count = sample_keys(source, keys, sample_events)
         if "copy" in parts:
             copied, seconds = _copy(warehouse, source, keys, "bench_copy_all")
             result.update(copy_events=copied, copy_seconds=seconds, copy_events_per_second=copied / seconds)

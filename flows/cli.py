@@ -134,9 +134,7 @@ def add_backfill_command(commands: argparse._SubParsersAction) -> None:
         help="last UTC day, included (2018-11-30), or the time the range ends before (2018-11-30T12:00)",
     )
     backfill.add_argument("--interval", choices=INTERVALS, default="day", help="window length (default: %(default)s)")
-    backfill.add_argument(
-        "--concurrency", type=int, default=3, help="windows loading at once (default: %(default)s)"
-    )
+    backfill.add_argument("--concurrency", type=int, default=3, help="windows loading at once (default: %(default)s)")
     add_target_options(backfill, window=False)
     backfill.add_argument("--s3-block", help="name of a saved prefect-aws S3Bucket block to read an s3:// --source")
 

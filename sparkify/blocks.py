@@ -53,6 +53,13 @@ class WarehouseConnection(Block):
             "(default: SPARKIFY_COPY_MAX_ERROR, 100)."
         ),
     )
+    serverless: bool | None = Field(
+        default=None,
+        description=(
+            "Redshift Serverless: COPY's load errors are read from SYS_LOAD_ERROR_DETAIL (it has no STL tables). "
+            "Default: a host ending in .redshift-serverless.amazonaws.com is Serverless; set it behind another name."
+        ),
+    )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # prefect-aws keeps the session token as plain text: at least our repr masks it

@@ -42,6 +42,7 @@ from sparkify.sources import (
     open_source,
 )
 from sparkify.warehouse import Warehouse, connect
+from sparkify.warehouse.duckdb import SCREENED_CSV_PREFIX
 from sparkify.window import Window
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ MASK = "***"
 _CREDENTIAL_SECRETS = re.compile(r"((?:aws_secret_access_key|token)=)[^;']*")
 #: What stands for the local copies of S3 objects that a run lists and downloads.
 DOWNLOAD_FOLDER = "<temporary download folder>"
+#: What stands for the file of screened CSV records DuckDB reads, a new temporary folder each run.
+SCREENED_CSV_FOLDER = "<temporary folder of the screened CSV records>"
+_SCREENED_CSV = re.compile(re.escape(str(Path(tempfile.gettempdir(), SCREENED_CSV_PREFIX))) + r"[^/'\\]+")
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ class RecordingEngine:
     def mask(self, text: str) -> str:
         for text_, shown in self._aliases.items():
             text = text.replace(text_, shown)
+        text = _SCREENED_CSV.sub(SCREENED_CSV_FOLDER, text)
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return _CREDENTIAL_SECRETS.sub(rf"\1{MASK}", text)
@@ -206,8 +211,11 @@ class RecordingEngine:
                 statement = statement.bindparams(*_values(compiled, parameters))
         else:  # DDL: no parameters
             driver_sql, driver_parameters = compiled.string, {}
-        literal = statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
-        sql = self.mask(str(literal).strip())
+        literal = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})).strip()
+        if self.dialect.paramstyle in ("format", "pyformat"):
+            # such drivers take % as a placeholder, so the dialect writes every % as %%: the plan shows the SQL
+            literal = literal.replace("%%", "%")
+        sql = self.mask(literal)
         self.statements.append(Statement(sql, driver_sql, driver_parameters))
         self.lines.append(f"{sql};")
 

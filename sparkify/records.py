@@ -1,31 +1,38 @@
 """What makes a raw record loadable, stated once for every engine, and the rejects that are not.
 
-A bad record (a line of an event log, a whole song file) never reaches the star
-schema and never stops a run on its own: it is kept in ``rejected_records`` with
-where it came from and why, and the run's error budget decides whether there
-were too many. PostgreSQL's staging checks every record here; DuckDB's SQL
-checks the same rules natively and asks this module for the reasons and line
-numbers of the few files it found bad records in, so both reject the same ones.
+A bad record (a line of an event log, a whole song file, a row of a CSV log) never
+reaches the star schema and never stops a run on its own: it is kept in
+``rejected_records`` with where it came from and why, and the run's error budget
+decides whether there were too many. PostgreSQL's staging checks every JSON record
+here; DuckDB's SQL checks the same rules natively and asks this module for the
+reasons and line numbers of the few files it found bad records in, so both reject
+the same ones. CSV logs are screened here on every engine.
 
-The rules follow what the loads rely on and what DuckDB's ``json_transform_strict``
-accepts: UTF-8, one JSON object, every field of the feed present (``null`` is a
-value), ``ts`` an integer of epoch milliseconds before the year 10000, and, on
-events, ``userId`` a string holding a whole number, or blank when logged out;
-``sessionId`` and ``itemInSession`` whole numbers.
+The rules follow what the loads rely on: UTF-8, one JSON object, every field of the
+feed present (``null`` is a value), ``ts`` an integer of epoch milliseconds before
+the year 10000, and, on events, ``userId`` a string holding a whole number, or blank
+when logged out. A number must be a JSON number, never a string or a boolean, and a
+whole number (``sessionId``, ``status``, ``year`` ...) a JSON integer that fits an
+INTEGER: DuckDB's casts would take "12", true or 1.5, these rules do not. No string
+may hold NUL, which PostgreSQL's text cannot. A CSV row holds the same values as
+text, each number written as JSON writes it, an empty field null.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 import orjson
 
 from sparkify.errors import PipelineError
-from sparkify.sources import EVENT_COLUMNS
+from sparkify.sources import EVENT_COLUMNS, Source, SourceError
 
 #: Characters of a bad record kept in the table: enough to recognise it, bounded for wide rows.
 RAW_TEXT_CHARS = 1000
@@ -52,6 +59,8 @@ _WHOLE = {"itemInSession", "sessionId", "status", "num_songs", "year"}
 _NUMBERS = {"length", "registration", "artist_latitude", "artist_longitude", "duration"}
 #: What counts as a blank line: DuckDB's reader and this module must agree.
 BLANK = b" \t\r"
+#: Good CSV records handed to the engine at a time.
+_CSV_BATCH_BYTES = 1 << 20
 
 
 class TooManyBadRecordsError(PipelineError):
@@ -85,7 +94,8 @@ class Rejection:
 
     @classmethod
     def of(cls, source_object: str, line_number: int, reason: str, raw: bytes) -> Rejection:
-        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        # bytes that are not UTF-8, and NUL, which PostgreSQL's text refuses, show as U+FFFD
+        text = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd").rstrip("\r\n")
         return cls(source_object, line_number, reason, text[:RAW_TEXT_CHARS])
 
     def row(self, run_key: str, feed: str, rejected_at: datetime) -> dict[str, Any]:
@@ -136,6 +146,8 @@ def _check_types(document: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
                 return f"{name} is not a number: {_shown(value)}"
         elif kind is not str:
             document[name] = orjson.dumps(value).decode()
+        elif "\x00" in value:
+            return f"{name} holds a NUL character (\\u0000), which PostgreSQL's text cannot hold"
     return document
 
 
@@ -165,7 +177,7 @@ def _check_ts(ts: Any) -> str | None:
 
 
 def _is_int(value: Any, bound: int) -> bool:
-    return type(value) is int and -bound < value < bound
+    return type(value) is int and -bound <= value < bound
 
 
 def _shown(value: Any) -> str:
@@ -174,16 +186,140 @@ def _shown(value: Any) -> str:
 
 def lines(stream: BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
     """The non-blank lines of a stream with their 1-based numbers, read a chunk at a time."""
+    return ((number, line) for number, line in _all_lines(stream, chunk_bytes) if line.strip(BLANK))
+
+
+def _all_lines(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[int, bytes]]:
     done, pending = 0, b""
     while chunk := stream.read(chunk_bytes):
         parts = (pending + chunk).split(b"\n")
         pending = parts.pop()
-        for number, line in enumerate(parts, start=done + 1):
-            if line.strip(BLANK):
-                yield number, line
+        yield from enumerate(parts, start=done + 1)
         done += len(parts)
-    if pending.strip(BLANK):
+    if pending:
         yield done + 1, pending
+
+
+# -- CSV event logs ------------------------------------------------------------
+#: A number as JSON writes it; a whole number, its integer form. An empty field is null.
+_CSV_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_CSV_WHOLE = re.compile(r"-?[0-9]{1,10}")
+_CSV_TS = re.compile(r"[0-9]{1,15}")
+#: The columns with rules, and one pattern their fields, joined by \x1f, match when each surely
+#: holds (no bound to compare, no exponent to overflow): most records pass it without a field loop.
+_CSV_CHECKED = tuple(
+    index for index, name in enumerate(EVENT_COLUMNS) if name in _WHOLE or name in _NUMBERS or name in ("ts", "userId")
+)
+_checked_fields = itemgetter(*_CSV_CHECKED)
+_SURELY = {
+    "ts": r"[0-9]{1,14}",
+    "userId": _USER_ID.pattern,
+    **dict.fromkeys(_WHOLE, r"(?:-?[0-9]{1,9})?"),
+    **dict.fromkeys(_NUMBERS, r"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,2})?)?"),
+}
+_CSV_SURELY_GOOD = re.compile("\x1f".join(_SURELY[EVENT_COLUMNS[index]] for index in _CSV_CHECKED))
+
+
+def csv_records(stream: BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
+    """The records of a CSV file with the number of the line each starts on; blank lines between them are none.
+
+    A record ends at the first newline outside quotes, found as PostgreSQL's COPY finds it: by
+    the parity of the quotes so far. So a record cut short inside quotes (a truncated file)
+    runs to the end of the file and is one bad record.
+    """
+    pending: list[bytes] = []
+    quotes = start = 0
+    for number, line in _all_lines(stream, chunk_bytes):
+        if not pending:
+            if not line.strip(BLANK):
+                continue
+            start = number
+        pending.append(line)
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            yield start, b"\n".join(pending)
+            pending, quotes = [], 0
+    if pending:
+        yield start, b"\n".join(pending)
+
+
+def csv_fields(raw: bytes) -> list[str] | str:
+    """The fields of one CSV record (RFC 4180, strictly), or why it is not one."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as not_utf8:
+        return f"not UTF-8: byte {not_utf8.start + 1} is not valid"
+    try:
+        # one string: a line break outside quotes is an error, not a second record
+        return next(csv.reader([text], strict=True))
+    except csv.Error as error:
+        said = str(error)
+        return f"malformed CSV: {'a line break outside quotes' if said.startswith('new-line character') else said}"
+
+
+def parse_csv_event(raw: bytes) -> list[str] | str:
+    """The fields of one CSV event record, checked by the JSON events' rules, or why it cannot be loaded.
+
+    The engines load the record's text as it is (so an empty unquoted field stays null and
+    ``""`` the empty string); these checks make sure every number in it casts.
+    """
+    fields = csv_fields(raw)
+    if isinstance(fields, str):
+        return fields
+    if len(fields) != len(EVENT_COLUMNS):
+        return f"{len(fields)} fields, not the {len(EVENT_COLUMNS)} of the header"
+    if b"\x00" not in raw and _CSV_SURELY_GOOD.fullmatch("\x1f".join(_checked_fields(fields))):
+        return fields
+    return _csv_fault(fields) or fields
+
+
+def _csv_fault(fields: list[str]) -> str | None:
+    for name, value in zip(EVENT_COLUMNS, fields, strict=True):
+        if name == "ts":
+            if not _CSV_TS.fullmatch(value) or int(value) > MAX_TS:
+                return f"ts is not epoch milliseconds: {_shown(value)}"
+        elif name == "userId":
+            if not _USER_ID.fullmatch(value):
+                return f"userId is not a whole number or blank: {_shown(value)}"
+        elif name in _WHOLE:
+            if value and not (_CSV_WHOLE.fullmatch(value) and -_INT32 <= int(value) < _INT32):
+                return f"{name} is not a whole number: {_shown(value)}"
+        elif name in _NUMBERS:
+            if value and not (_CSV_NUMBER.fullmatch(value) and math.isfinite(float(value))):
+                return f"{name} is not a number: {_shown(value)}"
+        elif "\x00" in value:
+            return f"{name} holds a NUL character, which PostgreSQL's text cannot hold"
+    return None
+
+
+def screen_csv_logs(source: Source, keys: list[str], write: Callable[[bytes], object]) -> list[Rejection]:
+    """Writes the good records of CSV event logs, one per line, a chunk at a time; returns the bad ones.
+
+    Every engine loads CSV this way, so they all split, check and reject alike. A file whose
+    header is not the layout's fails the run: its columns cannot be told apart.
+    """
+    rejections, batch = [], bytearray()
+    for key in keys:
+        with source.open(key) as stream:
+            records = csv_records(stream)
+            header = next(records, None)
+            if header is not None and csv_fields(header[1]) != list(EVENT_COLUMNS):
+                raise SourceError(
+                    f"{source.uri}/{key}: CSV header {header[1][:300].decode(errors='replace')!r} "
+                    f"is not the event log's {','.join(EVENT_COLUMNS)!r}"
+                )
+            for number, raw in records:
+                reason = parse_csv_event(raw)
+                if isinstance(reason, str):
+                    rejections.append(Rejection.of(f"{source.uri}/{key}", number, reason, raw))
+                    continue
+                batch += raw.rstrip(b"\r") + b"\n"
+                if len(batch) >= _CSV_BATCH_BYTES:
+                    write(bytes(batch))
+                    batch.clear()
+    if batch:
+        write(bytes(batch))
+    return rejections
 
 
 def check_budget(feeds: list[Staged], max_errors: int, source_uri: str, run_key: str) -> None:

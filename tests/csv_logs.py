@@ -24,11 +24,14 @@ def csv_field(value: Any) -> str:
     return repr(value)
 
 
+def csv_row(record: dict[str, Any]) -> str:
+    """One record's row, missing keys as nulls."""
+    return ",".join(csv_field(record.get(column)) for column in EVENT_COLUMNS)
+
+
 def csv_log(records: list[dict[str, Any]], newline: str = "\n") -> str:
-    """A day's CSV log: the header row, then one row per record, missing keys as nulls."""
-    rows = [",".join(EVENT_COLUMNS)]
-    rows += [",".join(csv_field(record.get(column)) for column in EVENT_COLUMNS) for record in records]
-    return newline.join(rows) + newline
+    """A day's CSV log: the header row, then one row per record."""
+    return newline.join([",".join(EVENT_COLUMNS), *map(csv_row, records)]) + newline
 
 
 def to_csv_source(json_root: Path, csv_root: Path, newline: str = "\n") -> Path:

@@ -99,14 +99,10 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return int(exc.code), exc.read()
 
 
-def http_post(
-    url: str, payload: Mapping[str, Any] | None = None, timeout: float = 10.0
-) -> tuple[int, bytes]:
+def http_post(url: str, payload: Mapping[str, Any] | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
     """POST JSON to ``url`` without any proxy; return (status, body)."""
     data = json.dumps(dict(payload or {})).encode()
-    req = urllib.request.Request(
-        url, data=data, method="POST", headers={"Content-Type": "application/json"}
-    )
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(req, timeout=timeout) as resp:
@@ -160,9 +156,7 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
-def _run_pg(
-    argv: list[str], run_as: str | None, cwd: Path
-) -> subprocess.CompletedProcess[str]:
+def _run_pg(argv: list[str], run_as: str | None, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a PostgreSQL tool, as ``run_as`` via runuser when given; capture output."""
     cmd = ["runuser", "-u", run_as, "--", *argv] if run_as else argv
     return subprocess.run(
@@ -190,8 +184,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     for tool in (initdb, pg_ctl, bin_dir / "postgres"):
         if not os.access(tool, os.X_OK):
             raise ServiceUnavailable(
-                f"PostgreSQL binary {tool} not found"
-                " (install postgresql-15 or set SPARKIFY_PG_BIN)"
+                f"PostgreSQL binary {tool} not found (install postgresql-15 or set SPARKIFY_PG_BIN)"
             )
 
     run_as: str | None = None
@@ -203,9 +196,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         try:
             owner = pwd.getpwnam(PG_OS_USER)
         except KeyError:
-            raise ServiceUnavailable(
-                f"running as root but there is no {PG_OS_USER!r} OS user"
-            ) from None
+            raise ServiceUnavailable(f"running as root but there is no {PG_OS_USER!r} OS user") from None
         run_as = PG_OS_USER
 
     base = Path(tempfile.mkdtemp(prefix="sparkify-pg-"))
@@ -235,9 +226,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             base,
         )
         if result.returncode != 0:
-            raise ServiceStartError(
-                f"initdb failed (exit {result.returncode}):\n{result.stdout[-4000:]}"
-            )
+            raise ServiceStartError(f"initdb failed (exit {result.returncode}):\n{result.stdout[-4000:]}")
 
         # Retry with a new port if another process grabbed ours in between.
         last_error = ""
@@ -267,10 +256,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             if result.returncode == 0:
                 started = True
                 break
-            last_error = (
-                f"pg_ctl start failed (exit {result.returncode}):\n"
-                f"{result.stdout}\n{_tail(log_file)}"
-            )
+            last_error = f"pg_ctl start failed (exit {result.returncode}):\n{result.stdout}\n{_tail(log_file)}"
             if "already in use" not in last_error:
                 break
         if not started:
@@ -291,9 +277,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         _rmtree(base)
 
 
-def _stop_postgres(
-    pg_ctl: Path, data_dir: Path, run_as: str | None, base: Path
-) -> None:
+def _stop_postgres(pg_ctl: Path, data_dir: Path, run_as: str | None, base: Path) -> None:
     """Stop with ``pg_ctl stop -m immediate``; SIGKILL the postmaster if that fails."""
     result = _run_pg(
         [str(pg_ctl), "-D", str(data_dir), "-m", "immediate", "-w", "-t", "30", "stop"],
@@ -320,9 +304,7 @@ def create_database(server: PostgresServer, name: str) -> str:
     from sqlalchemy import text
 
     if not _PG_DB_NAME.match(name):
-        raise ValueError(
-            f"invalid database name {name!r} (want [a-z_][a-z0-9_]{{0,62}})"
-        )
+        raise ValueError(f"invalid database name {name!r} (want [a-z_][a-z0-9_]{{0,62}})")
     engine = _admin_engine(server)
     try:
         with engine.connect() as conn:
@@ -368,10 +350,7 @@ def moto_s3_server(start_timeout: float = 30.0) -> Iterator[S3Server]:
     moto keeps its state in this process: buckets live until :func:`reset_s3`
     or the end of the session, so tests should use their own bucket names.
     """
-    if (
-        importlib.util.find_spec("moto") is None
-        or importlib.util.find_spec("werkzeug") is None
-    ):
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("werkzeug") is None:
         raise ServiceUnavailable("moto[server] is not installed")
     from moto.server import ThreadedMotoServer
 
@@ -379,21 +358,15 @@ def moto_s3_server(start_timeout: float = 30.0) -> Iterator[S3Server]:
     # start it from a helper thread and give up after ``start_timeout``.
     server: ThreadedMotoServer | None = None
     for _attempt in range(3):
-        candidate = ThreadedMotoServer(
-            ip_address=LOOPBACK, port=free_port(), verbose=False
-        )
-        starter = threading.Thread(
-            target=candidate.start, name="moto-start", daemon=True
-        )
+        candidate = ThreadedMotoServer(ip_address=LOOPBACK, port=free_port(), verbose=False)
+        starter = threading.Thread(target=candidate.start, name="moto-start", daemon=True)
         starter.start()
         starter.join(start_timeout)
         if not starter.is_alive():
             server = candidate
             break
     if server is None:
-        raise ServiceStartError(
-            f"moto server did not start within {start_timeout:.0f}s (3 attempts)"
-        )
+        raise ServiceStartError(f"moto server did not start within {start_timeout:.0f}s (3 attempts)")
 
     try:
         host, port = server.get_host_and_port()
@@ -428,9 +401,7 @@ def s3_client(server: S3Server) -> Any:
     return session.client("s3", endpoint_url=server.endpoint_url)
 
 
-def upload_tree(
-    server: S3Server, bucket: str, prefix: str, local_dir: str | os.PathLike[str]
-) -> list[str]:
+def upload_tree(server: S3Server, bucket: str, prefix: str, local_dir: str | os.PathLike[str]) -> list[str]:
     """Create ``bucket`` if missing and upload every file under ``local_dir``.
 
     Keys are ``prefix`` + the file's path relative to ``local_dir`` (POSIX
@@ -502,9 +473,7 @@ def _stop_process_group(proc: subprocess.Popen[bytes], timeout: float = 20.0) ->
         proc.wait(5)
 
 
-def _wait_healthy(
-    proc: subprocess.Popen[bytes], health_url: str, timeout: float
-) -> bool:
+def _wait_healthy(proc: subprocess.Popen[bytes], health_url: str, timeout: float) -> bool:
     """Poll ``health_url`` until 200 (True) or the process exits / times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -559,22 +528,13 @@ def prefect_server(
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            if _wait_healthy(
-                proc, f"http://{LOOPBACK}:{port}/api/health", start_timeout
-            ):
+            if _wait_healthy(proc, f"http://{LOOPBACK}:{port}/api/health", start_timeout):
                 break
             code = proc.poll()
             _stop_process_group(proc)
             proc = None
-            what = (
-                f"exited with code {code}"
-                if code is not None
-                else f"not healthy after {start_timeout:.0f}s"
-            )
-            failure = (
-                f"prefect server on port {port} {what};"
-                f" log tail ({log_file}):\n{_tail(log_file)}"
-            )
+            what = f"exited with code {code}" if code is not None else f"not healthy after {start_timeout:.0f}s"
+            failure = f"prefect server on port {port} {what}; log tail ({log_file}):\n{_tail(log_file)}"
             if "already in use" not in _tail(log_file, 15).lower():
                 break
         if proc is None:

@@ -8,9 +8,11 @@ same records with the same object, line, reason and text.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from flows.etl import sparkify_etl
 from sparkify import records
 from sparkify.plan import plan
 from sparkify.records import TooManyBadRecordsError
-from tests.csv_logs import csv_log
+from sparkify.sources import EVENT_COLUMNS
+from tests.csv_logs import csv_log, csv_row, to_csv_source
 from tests.factories import event, song
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.samples import EVENTS, write_feeds
@@ -35,6 +38,7 @@ EMPTY_DAY = "log_data/2018/11/2018-11-05-events.json"
 BAD_SONG = "song_data/A/B/C/TRBAD000000000001.json"
 LATIN1_SONG = "song_data/A/B/C/TRBAD000000000002.json"
 EMPTY_SONG = "song_data/A/B/C/TRBAD000000000003.json"
+TEXT_YEAR_SONG = "song_data/A/B/C/TRBAD000000000004.json"
 
 
 def line(record: dict[str, Any]) -> str:
@@ -55,6 +59,22 @@ BAD_LINES: list[tuple[bytes, str]] = [
     (line(event("2018-11-01T12:00:04.000", session_id=905, song="Caf\u00e9")).encode("latin-1"), "not UTF-8"),
     (b'["not", "an", "object"]', "not a JSON object"),
     (b'"just a string"', "not a JSON object"),
+    # values DuckDB's casts would take ("12" or true as a number, 1.5 rounded to 2), the rules do not
+    (line({**event("2018-11-01T12:00:05.000"), "sessionId": "908"}).encode(), "sessionId is not a whole number"),
+    (line({**event("2018-11-01T12:00:06.000", session_id=909), "status": True}).encode(), "status is not a whole"),
+    (line({**event("2018-11-01T12:00:07.000", session_id=910), "itemInSession": 1.5}).encode(), "itemInSession is"),
+    (line({**event("2018-11-01T12:00:08.000"), "sessionId": 2**31}).encode(), "sessionId is not a whole number"),
+    (line({**event("2018-11-01T12:00:09.000", session_id=911), "length": "long"}).encode(), "length is not a number"),
+    # text PostgreSQL cannot hold, and JSON that is not valid though it looks close
+    (line(event("2018-11-01T12:00:10.000", session_id=912, song="A\u0000B")).encode(), "song holds a NUL"),
+    (
+        line(event("2018-11-01T12:00:11.000", session_id=913, song="A\x00B")).encode().replace(b"\\u0000", b"\x00"),
+        "malformed JSON",
+    ),
+    (
+        line(event("2018-11-01T12:00:12.000", session_id=914)).encode().replace(b'"song": "', b'"song": "\\ud800'),
+        "malformed JSON",
+    ),
 ]
 
 
@@ -75,12 +95,14 @@ def write_corpus(root: Path) -> list[tuple[str, int, str]]:
     (root / DAY2).write_bytes(day2 + b"\n" + cut[: len(cut) // 2].encode())
     expected.append((DAY2, day2.count(b"\n") + 2, "malformed JSON"))
     (root / EMPTY_DAY).write_bytes(b"")
-    # song files: one cut short, one not UTF-8, one empty (no record)
+    # song files: one cut short, one not UTF-8, one empty (no record), one with a year in a string
     (root / BAD_SONG).write_text(line(song("SOBAD", "Half"))[:30], encoding="utf-8")
     expected.append((BAD_SONG, 1, "malformed JSON"))
     (root / LATIN1_SONG).write_bytes(line(song("SOLATIN", "Déjà Vu")).encode("latin-1"))
     expected.append((LATIN1_SONG, 1, "not UTF-8"))
     (root / EMPTY_SONG).write_bytes(b"")
+    (root / TEXT_YEAR_SONG).write_text(line({**song("SOTEXTYEAR", "Then"), "year": "2001"}), encoding="utf-8")
+    expected.append((TEXT_YEAR_SONG, 1, "year is not a whole number"))
     return expected
 
 
@@ -88,57 +110,113 @@ def rejects(url: str) -> list[tuple[Any, ...]]:
     return rows(url, "SELECT source_object, line_number, reason, raw_text, feed FROM rejected_records ORDER BY 1, 2")
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[tuple[str, int, str]]]:
-    folder = tmp_path_factory.mktemp("corpus")
-    clean = write_feeds(folder / "clean")
-    expected = write_corpus(folder / "bad")
-    return clean, folder / "bad", expected
+#: Bad rows of a CSV event log put after its first row: (text, the reason's start).
+CSV_DAY1 = DAY1.replace(".json", ".csv")
+CSV_DAY2 = DAY2.replace(".json", ".csv")
+_GOOD_ROW = csv_row(event("2018-11-01T13:00:00.000", session_id=950))
+_GOOD_FIELDS = next(csv.reader([_GOOD_ROW]))
+BAD_CSV_ROWS: list[tuple[bytes, str]] = [
+    (b'"Des\'ree","Logged In"', "2 fields, not the 18"),
+    (_GOOD_ROW.encode() + b',"one too many"', "19 fields, not the 18"),
+    (csv_row({**event("2018-11-01T13:00:01.000", session_id=951), "ts": "noon"}).encode(), "ts is not"),
+    (csv_row({**event("2018-11-01T13:00:02.000", session_id=952), "ts": None}).encode(), "ts is not"),
+    (csv_row(event("2018-11-01T13:00:03.000", user_id="eight", session_id=953)).encode(), "userId is not"),
+    (csv_row({**event("2018-11-01T13:00:04.000"), "sessionId": 1.5}).encode(), "sessionId is not a whole number"),
+    (csv_row({**event("2018-11-01T13:00:05.000"), "sessionId": 2**31}).encode(), "sessionId is not a whole number"),
+    (csv_row({**event("2018-11-01T13:00:06.000", session_id=954), "length": "long"}).encode(), "length is not"),
+    (csv_row(event("2018-11-01T13:00:07.000", session_id=955, song="Caf\u00e9")).encode("latin-1"), "not UTF-8"),
+    (csv_row(event("2018-11-01T13:00:08.000", session_id=956, song="A\x00B")).encode(), "song holds a NUL"),
+    # text after a closing quote, and a carriage return outside quotes: PostgreSQL's COPY refuses both
+    (_GOOD_ROW.replace('"Des\'ree"', '"Des\'ree"x', 1).encode(), "malformed CSV"),
+    (_GOOD_ROW.replace(",200,", ",2\r00,", 1).encode(), "malformed CSV"),
+]
+
+
+def write_csv_corpus(root: Path) -> list[tuple[str, int, str]]:
+    """The awkward feed as CSV logs with bad rows injected; returns each one's object, line number and reason."""
+    to_csv_source(write_feeds(root.with_name("json")), root)
+    expected = []
+    day1 = (root / CSV_DAY1).read_bytes().split(b"\n")
+    lines = [*day1[:2], b"", b"  "]  # the header, a row, blank lines (no records)
+    for text, reason in BAD_CSV_ROWS:
+        lines.append(text)
+        expected.append((CSV_DAY1, len(lines), reason))
+    lines += day1[2:]
+    (root / CSV_DAY1).write_bytes(b"\n".join(lines))
+    # a truncated file: its last row cut inside a quoted field
+    day2 = (root / CSV_DAY2).read_bytes()
+    (root / CSV_DAY2).write_bytes(day2 + _GOOD_ROW[: _GOOD_ROW.index("Phoenix")].encode())
+    expected.append((CSV_DAY2, day2.count(b"\n") + 1, "malformed CSV: unexpected end of data"))
+    return expected
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A clean feed, the same feed with bad records injected, and what must be rejected."""
+
+    clean: Path
+    bad: Path
+    expected: list[tuple[str, int, str]]
+    events_format: str
+
+    def rejected(self, feed: str) -> int:
+        return sum(key.startswith("log_data" if feed == "events" else "song_data") for key, _, _ in self.expected)
+
+
+@pytest.fixture(scope="module", params=["json", "csv"])
+def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    folder = tmp_path_factory.mktemp(f"corpus_{request.param}")
+    if request.param == "csv":
+        clean = to_csv_source(write_feeds(folder / "clean_json"), folder / "clean")
+        return Corpus(clean, folder / "bad", write_csv_corpus(folder / "bad"), "csv")
+    return Corpus(write_feeds(folder / "clean"), folder / "bad", write_corpus(folder / "bad"), "json")
 
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_bad_records_are_rejected_alike_on_duckdb_and_postgresql_and_every_good_one_loads(
-    corpus: tuple[Path, Path, list[tuple[str, int, str]]], tmp_path: Path, pg_url: str
+    corpus: Corpus, tmp_path: Path, pg_url: str
 ) -> None:
-    clean, bad, expected = corpus
     clean_url, duck_url = duckdb_url(tmp_path / "clean"), duckdb_url(tmp_path / "bad")
-    sparkify_etl(source=str(clean), warehouse=clean_url)
-    on_duckdb = sparkify_etl(source=str(bad), warehouse=duck_url)
-    on_postgres = sparkify_etl(source=str(bad), warehouse=pg_url)
+    load = {"events_format": corpus.events_format}
+    sparkify_etl(source=str(corpus.clean), warehouse=clean_url, **load)
+    on_duckdb = sparkify_etl(source=str(corpus.bad), warehouse=duck_url, **load)
+    on_postgres = sparkify_etl(source=str(corpus.bad), warehouse=pg_url, **load)
 
     # every good record loaded: the tables are the clean feed's
     assert star_contents(duck_url) == star_contents(clean_url)
     assert star_contents(pg_url) == star_contents(clean_url)
     # every bad one accounted for: where, which line, why, and its text, the same on both engines
+    expected = sorted(corpus.expected)
     found = rejects(duck_url)
-    assert [(obj, number) for obj, number, *_ in found] == [(f"{bad}/{o}", n) for o, n, _ in sorted(expected)]
-    for (_, _, reason, raw_text, _), (_, _, start) in zip(found, sorted(expected), strict=True):
+    assert [(obj, number) for obj, number, *_ in found] == [(f"{corpus.bad}/{o}", n) for o, n, _ in expected]
+    for (_, _, reason, raw_text, _), (_, _, start) in zip(found, expected, strict=True):
         assert reason.startswith(start), reason
         assert raw_text and len(raw_text) <= records.RAW_TEXT_CHARS
     assert rejects(pg_url) == found
     # read = staged + rejected, per feed
+    bad_events, bad_songs = corpus.rejected("events"), corpus.rejected("songs")
     for summary in (on_duckdb, on_postgres):
-        assert (summary.staged_events, summary.rejected_events) == (len(EVENTS), len(BAD_LINES) + 1)
-        assert (summary.staged_songs, summary.rejected_songs) == (3, 2)
-        read = f"events: read {len(EVENTS) + len(BAD_LINES) + 1} = staged {len(EVENTS)} + rejected {len(BAD_LINES) + 1}"
+        assert (summary.staged_events, summary.rejected_events) == (len(EVENTS), bad_events)
+        assert (summary.staged_songs, summary.rejected_songs) == (3, bad_songs)
+        read = f"events: read {len(EVENTS) + bad_events} = staged {len(EVENTS)} + rejected {bad_events}"
         assert read in "\n".join(summary.lines())
 
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_error_budget_fails_the_run_only_when_exceeded_and_reruns_keep_one_copy_of_each_reject(
-    corpus: tuple[Path, Path, list[tuple[str, int, str]]], tmp_path: Path
+    corpus: Corpus, tmp_path: Path
 ) -> None:
-    _, bad, expected = corpus
     url = duckdb_url(tmp_path)
-    bad_events = len(BAD_LINES) + 1
-    sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events)
+    bad_events = corpus.rejected("events")
+    load = {"source": str(corpus.bad), "warehouse": url, "events_format": corpus.events_format}
+    sparkify_etl(**load, max_errors=bad_events)
     first = rejects(url)
-    sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events)
-    assert rejects(url) == first and len(first) == len(expected)
+    sparkify_etl(**load, max_errors=bad_events)
+    assert rejects(url) == first and len(first) == len(corpus.expected)
     assert len({key for (key,) in rows(url, "SELECT DISTINCT run_key FROM rejected_records")}) == 1
 
     with pytest.raises(TooManyBadRecordsError) as failure:
-        sparkify_etl(source=str(bad), warehouse=url, max_errors=bad_events - 1)
+        sparkify_etl(**load, max_errors=bad_events - 1)
     message = str(failure.value)
     assert f"{bad_events} of {len(EVENTS) + bad_events} events records" in message
     assert f"error budget of {bad_events - 1}" in message
@@ -164,6 +242,37 @@ def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
     assert len(long_line.raw_text) == records.RAW_TEXT_CHARS
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "loadable"),
+    [
+        ("sessionId", "2147483647", True),
+        ("sessionId", "-2147483648", True),
+        ("sessionId", "2147483648", False),
+        ("sessionId", "", True),
+        ("sessionId", "1e2", False),
+        ("length", "1E+2", True),
+        ("length", "1e308", True),
+        ("length", "1e309", False),
+        ("length", "01", False),
+        ("length", "", True),
+        ("ts", "253402300799999", True),
+        ("ts", "253402300800000", False),
+        ("ts", "", False),
+        ("userId", " 12 ", True),
+        ("userId", "", True),
+        ("userId", "-1", False),
+        ("song", "a\x00b", False),
+        ("song", "", True),
+    ],
+)
+def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: str, value: str, loadable: bool) -> None:
+    record = [value if name == column else good for name, good in zip(EVENT_COLUMNS, _GOOD_FIELDS, strict=True)]
+    result = records.parse_csv_event(",".join(f'"{field}"' for field in record).encode())
+    assert isinstance(result, list) is loadable, result
+    if not loadable:
+        assert result.startswith(column), result
+
+
 def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> None:
     planned = plan("s3://udacity-dend/sparkify", block=redshift_block(iam_role_arn=ROLE, copy_max_error=5))
     statements = [" ".join(statement.sql.split()) for statement in planned.statements]
@@ -173,7 +282,7 @@ def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> N
         assert "MAXERROR AS 5" in statements[index]
         delete, read_back = statements[index + 1], statements[index + 2]
         assert "DELETE FROM rejected_records WHERE feed = " in delete
-        assert re.search(r"LIKE 's3://udacity-dend/sparkify/(log|song)_data/%%?'$", delete)  # the plan doubles %
+        assert re.search(r"LIKE 's3://udacity-dend/sparkify/(log|song)_data/%'$", delete)
         assert "FROM stl_load_errors AS errors WHERE errors.query = pg_last_copy_id()" in read_back
         parsed = sqlglot.parse_one(planned.statements[index + 2].sql, read="redshift")
         assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"

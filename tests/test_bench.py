@@ -28,6 +28,7 @@ FIGURES = (
     "incremental_empty_seconds",
     "incremental_loaded_seconds",
     "incremental_ratio",
+    "csv_staging_events_per_second",
     "pg_copy_events_per_second",
     "pg_insert_events_per_second",
     "pg_copy_over_insert",
@@ -50,7 +51,7 @@ def test_benchmark_reports_every_figure(tmp_path: Path, pg_url: str, capsys: pyt
     code = main(
         [
             "--events", "3000", "--days", "8", "--songs", "100", "--users", "20",
-            "--history-days", "5", "--sample-events", "500", "--no-warmup",
+            "--history-days", "5", "--sample-events", "500", "--csv-events", "500", "--no-warmup",
             "--pg-url", pg_url, "--work", str(tmp_path / "work"), "--out", str(out),
         ]
     )  # fmt: skip

@@ -27,6 +27,7 @@ from sparkify.warehouse import connect
 from tests import flow_runs
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.services import LOOPBACK, PostgresServer, PrefectServer, S3Server, create_database, upload_tree
+from tests.test_bad_records import rejects, write_corpus
 
 #: Four days of plays: small enough to run in seconds, large enough for every table to hold rows.
 CONFIG = GeneratorConfig(events=3000, songs=100, users=40, days=4)
@@ -55,13 +56,25 @@ def locked(url: str, table: str) -> Iterator[psycopg.Connection]:
         conn.rollback()
 
 
-def waiting_on_a_lock(url: str) -> list[int]:
-    """The backends of the run that wait for the test's lock."""
+def waiting_on_a_lock(url: str, holding: str | None = None) -> list[int]:
+    """The backends of the run that wait for the test's lock.
+
+    With ``holding`` (a LIKE pattern), only those whose transaction holds a table so named: which of two tasks
+    waiting on the same lock a backend belongs to, when their statements read alike.
+    """
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         return [
             pid
             for (pid,) in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                """
+                SELECT pid FROM pg_stat_activity AS activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND (%(holding)s::text IS NULL OR EXISTS (
+                      SELECT FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation
+                      WHERE pg_locks.pid = activity.pid AND pg_locks.granted AND pg_class.relname LIKE %(holding)s
+                  ))
+                """,
+                {"holding": holding},
             )
         ]
 
@@ -126,6 +139,45 @@ def test_a_load_whose_connection_is_terminated_is_retried_to_the_same_tables(
     assert star_contents(pg_url) == reference
     # the retry of a load is the same transaction again; nothing of the run is left behind
     assert rows(pg_url, "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'staging%'") == []
+
+
+@pytest.fixture(scope="module")
+def bad_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
+    """A source with bad records in both feeds, and how many: a retried staging must not keep them twice."""
+    root = tmp_path_factory.mktemp("bad_source")
+    return str(root), len(write_corpus(root))
+
+
+@pytest.mark.parametrize("feed", ["events", "songs"])
+def test_a_staging_whose_connection_is_terminated_is_retried_to_the_same_tables(
+    feed: str, bad_source: tuple[str, int], pg_url: str, postgres: PostgresServer, prefect_api: PrefectServer
+) -> None:
+    source, bad_records = bad_source
+    reference_url = create_database(postgres, f"reference_{uuid.uuid4().hex[:8]}")
+    reference = clean_run(prefect_api, source, reference_url)
+    connect(pg_url).create_tables()
+    # a staging keeps its rejects after its COPY, in the COPY's transaction: both stagings stop there, rows
+    # copied, nothing committed; the backend holding this feed's staging table is the one to terminate
+    with locked(pg_url, "rejected_records") as admin:
+        since = flow_runs.now()
+        run = flow_runs.start(prefect_api, "--source", source, "--warehouse", pg_url)
+        (pid,) = flow_runs.wait_for(
+            lambda: waiting_on_a_lock(pg_url, holding=f"staging_{feed}_%"),
+            f"stage-{feed} to wait on rejected_records, its COPY done",
+            run,
+        )
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    flow_runs.finish(run)
+
+    other = "songs" if feed == "events" else "events"
+    (retried,) = flow_runs.task_runs(prefect_api, since, f"stage-{feed}", ("COMPLETED",))
+    (untouched,) = flow_runs.task_runs(prefect_api, since, f"stage-{other}", ("COMPLETED",))
+    assert (retried["run_count"], untouched["run_count"]) == (2, 1)
+    assert star_contents(pg_url) == reference
+    # the terminated attempt's rows and rejects went with its transaction: the retry keeps one copy of each
+    assert rejects(pg_url) == rejects(reference_url)
+    assert len(rejects(pg_url)) == bad_records
+    assert connect(pg_url).staging_tables() == []
 
 
 # --------------------------------------------------------------------------- a flaky S3

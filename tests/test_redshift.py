@@ -19,11 +19,12 @@ import pytest
 import sqlalchemy as sa
 import sqlglot
 from prefect_aws import AwsCredentials
+from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
 from sparkify import settings
 from sparkify.blocks import WarehouseConnection
-from sparkify.plan import plan
+from sparkify.plan import Statement, plan
 from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, open_source
 from sparkify.warehouse import connect
 from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
@@ -270,3 +271,89 @@ def test_the_cli_plans_redshift_with_only_sql_on_stdout() -> None:
     assert all("MAXERROR AS 3" in " ".join(s.split()) for s in statements if s.startswith("COPY"))
     assert "INFO sparkify.plan: planned" in result.stderr
     assert PASSWORD not in result.stdout + result.stderr
+
+
+SERVERLESS_HOST = "sparkify.123456789012.us-west-2.redshift-serverless.amazonaws.com"
+LOAD_ERROR_VIEWS = {"stl_load_errors", "sys_load_error_detail"}
+
+
+def load_error_reads(planned) -> list[Statement]:
+    """The statement each COPY is followed by (after its rejects are cleared) that reads its load errors back."""
+    statements = planned.statements
+    reads = [statements[index + 2] for index, s in enumerate(statements) if s.sql.startswith("COPY ")]
+    assert len(reads) == 2
+    return reads
+
+
+@pytest.mark.parametrize(
+    ("host", "serverless", "view"),
+    [
+        ("sparkify.abc123.us-west-2.redshift.amazonaws.com", None, "stl_load_errors"),
+        (SERVERLESS_HOST, None, "sys_load_error_detail"),
+        ("WG.123456789012.CN-NORTH-1.REDSHIFT-SERVERLESS.AMAZONAWS.COM.CN.", None, "sys_load_error_detail"),
+        # a workgroup behind a name of its own says so in the block; the block's word wins over the host's
+        ("warehouse.internal.example", True, "sys_load_error_detail"),
+        (SERVERLESS_HOST, False, "stl_load_errors"),
+    ],
+)
+def test_each_copy_reads_its_load_errors_from_the_view_its_kind_of_redshift_has(
+    host: str, serverless: bool | None, view: str
+) -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=host, serverless=serverless))
+    for read in load_error_reads(planned):
+        parsed = parse(read.sql)
+        assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
+        assert {table.name for table in parsed.find_all(exp.Table)} & LOAD_ERROR_VIEWS == {view}
+
+
+def test_a_url_to_a_serverless_endpoint_is_serverless() -> None:
+    url = f"redshift+redshift_connector://etl@{SERVERLESS_HOST}:5439/dev"
+    assert connect(url).serverless
+    assert not connect("redshift+redshift_connector://etl@cluster.example:5439/dev").serverless
+
+
+def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_it_read() -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
+    for read, (feed, folder) in zip(
+        load_error_reads(planned), [("events", "log_data"), ("songs", "song_data")], strict=True
+    ):
+        select = parse(read.sql).expression
+        assert [column.sql("redshift") for column in select.expressions] == [
+            "'plan'",
+            f"'{feed}'",
+            "TRIM(errors.file_name)",
+            "CAST(errors.line_number AS INTEGER)",
+            "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message)",
+            "NULL",  # SYS_LOAD_ERROR_DETAIL keeps no raw line
+            "errors.start_time",
+        ]
+        (latest_copy,) = parse(read.sql).find_all(exp.CTE)
+        assert latest_copy.alias == "latest_copy"
+        assert latest_copy.this.sql("redshift") == (
+            "SELECT query_id, transaction_id FROM sys_load_history "
+            "WHERE session_id = PG_BACKEND_PID() ORDER BY start_time DESC LIMIT 1"
+        )
+        (join,) = select.args["joins"]
+        assert join.args["on"].sql("redshift") == (
+            "errors.query_id = latest_copy.query_id AND errors.transaction_id = latest_copy.transaction_id"
+        )
+        assert select.args["where"].this.sql("redshift").startswith("errors.file_name LIKE ")
+        # the real redshift_connector dialect sends the values as parameters, the objects' prefix among them
+        assert read.driver_sql.rstrip().endswith("WHERE errors.file_name LIKE %s")
+        assert read.driver_parameters == ("plan", feed, f"{SOURCE}/{folder}/%")
+
+
+def test_the_serverless_read_back_compiles_with_the_redshift_dialect() -> None:
+    warehouse = connect(block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
+    assert isinstance(warehouse.engine.dialect, RedshiftDialect_redshift_connector)
+    statement = warehouse.statement("rejects/copy_errors_serverless").bindparams(
+        run_key="20181101t0000", feed="events", pattern=f"{SOURCE}/log_data/2018-11-01-events.json%"
+    )
+    compiled = statement.compile(dialect=warehouse.engine.dialect)
+    # values travel as the driver's parameters, in the order its positional placeholders take them
+    assert compiled.positiontup == ["run_key", "feed", "pattern"]
+    assert compiled.string.count("%s") == 3
+    literal = str(statement.compile(dialect=warehouse.engine.dialect, compile_kwargs={"literal_binds": True}))
+    parsed = parse(literal)
+    assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
+    assert parsed.find(exp.Like).this.sql("redshift") == "errors.file_name"

@@ -54,10 +54,7 @@ def test_pg_url_gives_a_fresh_distinct_database(pg_url: str, run: int) -> None:
         with engine.begin() as conn:
             current = conn.execute(text("select current_database()")).scalar_one()
             tables = conn.execute(
-                text(
-                    "select count(*) from information_schema.tables"
-                    " where table_schema = 'public'"
-                )
+                text("select count(*) from information_schema.tables where table_schema = 'public'")
             ).scalar_one()
             conn.execute(text("create table marker (run int)"))
             conn.execute(text("insert into marker values (:run)"), {"run": run})
@@ -73,9 +70,7 @@ def test_pg_url_gives_a_fresh_distinct_database(pg_url: str, run: int) -> None:
 # ----------------------------------------------------------------------------- S3
 
 
-def test_s3_round_trip_via_env_endpoint(
-    s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_s3_round_trip_via_env_endpoint(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """boto3 finds the moto server through AWS_ENDPOINT_URL alone (no endpoint arg)."""
     for key, value in s3_env(s3_server).items():
         monkeypatch.setenv(key, value)
@@ -98,17 +93,9 @@ def test_s3_listing_more_than_1000_objects_pages(s3_server: S3Server) -> None:
     client.create_bucket(Bucket=bucket)
     keys = [f"log_data/{i:05d}.json" for i in range(1005)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(
-            pool.map(
-                lambda k: client.put_object(Bucket=bucket, Key=k, Body=b"{}"), keys
-            )
-        )
+        list(pool.map(lambda k: client.put_object(Bucket=bucket, Key=k, Body=b"{}"), keys))
 
-    pages = list(
-        client.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix="log_data/"
-        )
-    )
+    pages = list(client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="log_data/"))
     listed = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
     assert len(pages) == 2
     assert [page["KeyCount"] for page in pages] == [1000, 5]
@@ -131,9 +118,7 @@ def test_upload_tree_keeps_relative_paths(s3_server: S3Server, tmp_path: Path) -
     bucket = f"tree-{uuid.uuid4().hex[:8]}"
     keys = upload_tree(s3_server, bucket, "raw/", tmp_path)
     assert keys == sorted(f"raw/{rel}" for rel in files)
-    assert upload_tree(s3_server, bucket, "", tmp_path) == sorted(
-        files
-    )  # bucket exists already
+    assert upload_tree(s3_server, bucket, "", tmp_path) == sorted(files)  # bucket exists already
 
     client = s3_client(s3_server)
     for rel, data in files.items():

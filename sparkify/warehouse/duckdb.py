@@ -1,15 +1,16 @@
 """The embedded default: a DuckDB file, so the pipeline runs on a laptop with no cloud account.
 
-DuckDB reads the JSON and CSV files itself (``read_json`` and ``read_csv`` are
+DuckDB reads the JSON files itself (``read_csv`` and the JSON functions are
 built in; no extension is downloaded), which keeps staging close to the engine's
-own speed. S3 objects reach it as local copies (``Source.local_files``).
+own speed. S3 objects reach it as local copies (``Source.local_files``). CSV
+event logs are screened record by record in Python first, as on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,14 +20,17 @@ import sqlalchemy as sa
 
 from sparkify import records
 from sparkify.records import Rejection
-from sparkify.sources import EVENT_COLUMNS, Source, SourceError
+from sparkify.sources import Source
 from sparkify.warehouse.base import Warehouse
 
 logger = logging.getLogger(__name__)
 
+#: The start of the name of the temporary folder the good records of CSV logs are written to.
+SCREENED_CSV_PREFIX = "sparkify-csv-"
+
 
 class DuckDBWarehouse(Warehouse):
-    """Stages by reading the source files with DuckDB's JSON and CSV readers."""
+    """Stages JSON by reading the source files with DuckDB itself; CSV logs once screened in Python."""
 
     @classmethod
     def from_url(cls, url: sa.URL) -> Warehouse:
@@ -60,7 +64,7 @@ class DuckDBWarehouse(Warehouse):
         if not keys:
             return 0
         if source.events_format == "csv":
-            return self._stage_csv_events(table, source, keys)
+            return self._stage_csv_events(table, source, keys, run_key)
         names = {"staging_events": table.name}
         with source.local_files(keys) as paths, self.engine.begin() as conn:
             files = {"files": [str(path) for path in paths]}
@@ -91,16 +95,15 @@ class DuckDBWarehouse(Warehouse):
             self.replace_rejects(conn, run_key, "songs", [f"{source.uri}/{key}" for key in keys], rejections)
         return self.row_count(table.name)
 
-    def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str]) -> int:
-        with source.local_files(keys) as paths, self.engine.begin() as conn:
-            # an empty file is a day without events; read_csv would find no header in it
-            present = [path for path in paths if path.stat().st_size]
-            _check_csv_headers(source, keys, paths)
-            if present:
-                conn.execute(
-                    self.statement("staging/stage_events_csv", {"staging_events": table.name}),
-                    {"files": [str(path) for path in present]},
-                )
+    def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str) -> int:
+        """DuckDB reads the good records (``sparkify.records``' screening) from one file of their own."""
+        with tempfile.TemporaryDirectory(prefix=SCREENED_CSV_PREFIX) as folder, self.engine.begin() as conn:
+            good = Path(folder, "events.csv")
+            with good.open("wb") as file:
+                rejections = records.screen_csv_logs(source, keys, file.write)
+            stage = self.statement("staging/stage_events_csv", {"staging_events": table.name})
+            conn.execute(stage, {"file": str(good)})
+            self.replace_rejects(conn, run_key, "events", [f"{source.uri}/{key}" for key in keys], rejections)
         return self.row_count(table.name)
 
 
@@ -137,15 +140,3 @@ def _check_agreement(what: str, found: int, rejections: list[Rejection], bad_fil
             len(rejections),
             ", ".join(sorted(bad_files)),
         )
-
-
-def _check_csv_headers(source: Source, keys: list[str], paths: list[Path]) -> None:
-    """read_csv maps columns by position and skips the header unread: a reordered file must fail, not load."""
-    for key, path in zip(keys, paths, strict=True):
-        with path.open(encoding="utf-8", newline="") as file:
-            header = next(csv.reader(file), None)
-        if header is not None and tuple(header) != EVENT_COLUMNS:
-            raise SourceError(
-                f"{source.uri}/{key}: CSV header {','.join(header)!r} "
-                f"is not the event log's {','.join(EVENT_COLUMNS)!r}"
-            )

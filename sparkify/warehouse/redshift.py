@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from sparkify.blocks import WarehouseConnection
 
 
+#: Redshift Serverless endpoints: ``<workgroup>.<account>.<region>.redshift-serverless.amazonaws.com[.cn]``.
+SERVERLESS_DOMAINS = (".redshift-serverless.amazonaws.com", ".redshift-serverless.amazonaws.com.cn")
+
+
+def is_serverless(host: str | None) -> bool:
+    """A Serverless workgroup's endpoint: it has only the SYS monitoring views, none of the STL tables."""
+    return host is not None and host.lower().rstrip(".").endswith(SERVERLESS_DOMAINS)
+
+
 class CopyConfigError(ValueError):
     """Redshift's COPY has no way to read the source bucket."""
 
@@ -93,19 +102,23 @@ class CopyOptions:
 class RedshiftWarehouse(Warehouse):
     """Stages with ``COPY … FROM 's3://…'``: the cluster reads the bucket, this process only sends SQL."""
 
-    def __init__(self, engine: Engine, copy: CopyOptions) -> None:
+    def __init__(self, engine: Engine, copy: CopyOptions, serverless: bool = False) -> None:
         super().__init__(engine)
         self.copy = copy
         # one number governs all engines: the block's (or environment's) COPY budget is the run's
         self.max_errors = copy.max_error
+        # Serverless has no STL_LOAD_ERRORS: COPY's load errors are read from SYS_LOAD_ERROR_DETAIL there
+        self.serverless = serverless
 
     @classmethod
     def from_url(cls, url: sa.URL) -> Warehouse:
-        return cls(_engine(url), CopyOptions.from_settings())
+        return cls(_engine(url), CopyOptions.from_settings(), serverless=is_serverless(url.host))
 
     @classmethod
     def from_connection(cls, connection: WarehouseConnection) -> Warehouse:
-        return cls(_engine(connection.url()), CopyOptions.from_block(connection))
+        """The block's ``serverless`` says which kind of Redshift it is; unset, its host does."""
+        serverless = is_serverless(connection.host) if connection.serverless is None else connection.serverless
+        return cls(_engine(connection.url()), CopyOptions.from_block(connection), serverless=serverless)
 
     def secrets(self) -> tuple[str, ...]:
         return (*super().secrets(), *self.copy.secrets())
@@ -138,7 +151,8 @@ class RedshiftWarehouse(Warehouse):
         """COPYs every key (or prefix) in one transaction; returns the rows the table then holds.
 
         The records each COPY skipped (up to MAXERROR) are read back from its load errors into
-        ``rejected_records``, replacing the rejects of the objects it read.
+        ``rejected_records``, replacing the rejects of the objects it read: from STL_LOAD_ERRORS on a
+        provisioned cluster (it keeps the raw line), from SYS_LOAD_ERROR_DETAIL on Serverless (no STL there).
         """
         if not keys:
             return 0
@@ -149,12 +163,13 @@ class RedshiftWarehouse(Warehouse):
             )
         locations = [source.object_url(key) for key in keys]
         commands = [self.copy_command(table, location, file_format) for location in locations]
-        report = {"run_key": run_key, "feed": feed}
+        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
         with self.engine.begin() as conn:
             for location, command in zip(locations, commands, strict=True):
+                report = {"run_key": run_key, "feed": feed, "pattern": f"{location}%"}
                 conn.execute(command)
-                conn.execute(self.statement("rejects/delete_prefix"), {"feed": feed, "pattern": f"{location}%"})
-                conn.execute(self.statement("rejects/copy_errors"), report)
+                conn.execute(self.statement("rejects/delete_prefix"), report)
+                conn.execute(self.statement(load_errors), report)
         return self.row_count(table.name)
 
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:

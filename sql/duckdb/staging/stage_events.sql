@@ -1,6 +1,7 @@
 -- Every non-blank line becomes a row; a line that is not loadable becomes a row without ts, which
 -- staging/delete_unloadable_events removes (counting them) before the transaction commits: one pass
--- over the files stages the good events and tells whether there were bad ones.
+-- over the files stages the good events and tells whether there were bad ones. The numbers come
+-- typed from staging/create_event_lines.
 INSERT INTO {{ staging_events }} (
     artist, auth, firstname, gender, iteminsession, lastname, length, level, location,
     method, page, registration, sessionid, song, status, ts, useragent, userid
@@ -10,17 +11,17 @@ SELECT
     event.auth,
     event."firstName",
     event.gender,
-    event."itemInSession",
+    item_in_session AS iteminsession,
     event."lastName",
-    event.length,
+    length,
     event.level,
     event.location,
     event.method,
     event.page,
-    event.registration,
-    event."sessionId",
+    registration,
+    session_id AS sessionid,
     event.song,
-    event.status,
+    status,
     CASE WHEN loadable THEN epoch_ms(CAST(CAST(event.ts AS VARCHAR) AS BIGINT)) END AS ts,
     event."userAgent",
     CASE WHEN loadable THEN event."userId" ->> '$' END AS userid

@@ -1,6 +1,6 @@
--- CSV event logs (layout in sparkify/sources.py): a header row, then the JSON keys' values in the same
--- columns. Columns are declared so a file cannot change their types; an empty unquoted field is NULL
--- and "" the empty string, as in PostgreSQL's CSV format.
+-- CSV event logs, once sparkify/records.py has screened them: the good records, one file, no header.
+-- Every column is read as text, so an empty unquoted field is NULL and "" the empty string, as in
+-- PostgreSQL's CSV format; the numbers in it are known to cast, an empty one is NULL.
 INSERT INTO {{ staging_events }} (
     artist, auth, firstname, gender, iteminsession, lastname, length, level, location,
     method, page, registration, sessionid, song, status, ts, useragent, userid
@@ -10,32 +10,34 @@ SELECT
     auth,
     "firstName",
     gender,
-    "itemInSession",
+    CAST(NULLIF("itemInSession", '') AS INTEGER) AS iteminsession,
     "lastName",
-    length,
+    CAST(NULLIF(length, '') AS DOUBLE) AS length,
     level,
     location,
     method,
     page,
-    registration,
-    "sessionId",
+    CAST(NULLIF(registration, '') AS DOUBLE) AS registration,
+    CAST(NULLIF("sessionId", '') AS INTEGER) AS sessionid,
     song,
-    status,
-    epoch_ms(ts) AS ts,
+    CAST(NULLIF(status, '') AS INTEGER) AS status,
+    epoch_ms(CAST(ts AS BIGINT)) AS ts,
     "userAgent",
     "userId"
 FROM read_csv(
-    :files,
-    header = true,
+    :file,
+    header = false,
     delim = ',',
     quote = '"',
     escape = '"',
     allow_quoted_nulls = false,
+    auto_detect = false,
+    new_line = '\n',
     columns = {
         'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR',
-        'itemInSession': 'INTEGER', 'lastName': 'VARCHAR', 'length': 'DOUBLE', 'level': 'VARCHAR',
-        'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'DOUBLE',
-        'sessionId': 'INTEGER', 'song': 'VARCHAR', 'status': 'INTEGER', 'ts': 'BIGINT',
+        'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR',
+        'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR',
+        'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR',
         'userAgent': 'VARCHAR', 'userId': 'VARCHAR'
     }
 );
