@@ -14,8 +14,9 @@ the year 10000, and, on events, ``userId`` a string holding a whole number, or b
 when logged out. A number must be a JSON number, never a string or a boolean, and a
 whole number (``sessionId``, ``status``, ``year`` ...) a JSON integer that fits an
 INTEGER: DuckDB's casts would take "12", true or 1.5, these rules do not. No string
-may hold NUL, which PostgreSQL's text cannot. A CSV row holds the same values as
-text, each number written as JSON writes it, an empty field null.
+may hold NUL, which PostgreSQL's text cannot, and no event record may be longer than
+1 MiB. A CSV row holds the same values as text, each number written as JSON writes
+it, an empty field null.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,8 @@ from sparkify.sources import EVENT_COLUMNS, Source, SourceError
 
 #: Characters of a bad record kept in the table: enough to recognise it, bounded for wide rows.
 RAW_TEXT_CHARS = 1000
+#: The longest event record, in bytes, any engine loads: DuckDB's reader stops at 2 MB lines.
+MAX_RECORD_BYTES = 1 << 20
 #: The song file's fields, all present in every file of the catalog.
 SONG_FIELDS = (
     "num_songs",
@@ -113,6 +117,8 @@ class Rejection:
 
 def parse_event(raw: bytes) -> dict[str, Any] | str:
     """The event of one log line, or the reason it cannot be loaded."""
+    if len(raw) > MAX_RECORD_BYTES:
+        return _too_long(raw)
     document = _parse_object(raw, EVENT_COLUMNS)
     if isinstance(document, str):
         return document
@@ -205,6 +211,9 @@ def _all_lines(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[int, bytes]
 _CSV_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _CSV_WHOLE = re.compile(r"-?[0-9]{1,10}")
 _CSV_TS = re.compile(r"[0-9]{1,15}")
+#: An RFC 4180 record: each field quoted (quotes doubled inside) or free of quotes, commas and line breaks.
+#: Python's reader takes a quote inside an unquoted field as text, PostgreSQL's and DuckDB's do not.
+_WELL_QUOTED = re.compile(rb'(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*)(?:,(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*))*\r?')
 #: The columns with rules, and one pattern their fields, joined by \x1f, match when each surely
 #: holds (no bound to compare, no exponent to overflow): most records pass it without a field loop.
 _CSV_CHECKED = tuple(
@@ -224,23 +233,38 @@ def csv_records(stream: BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[tuple[
     """The records of a CSV file with the number of the line each starts on; blank lines between them are none.
 
     A record ends at the first newline outside quotes, found as PostgreSQL's COPY finds it: by
-    the parity of the quotes so far. So a record cut short inside quotes (a truncated file)
-    runs to the end of the file and is one bad record.
+    the parity of the quotes so far. A record over several lines that is not well quoted most
+    likely began at a stray quote that ran on over the rows after it (or is one cut short by the
+    end of the file): its first line is then a record of its own, and the lines after it are
+    split again, so that only the broken line is rejected.
     """
-    pending: list[bytes] = []
-    quotes = start = 0
-    for number, line in _all_lines(stream, chunk_bytes):
-        if not pending:
-            if not line.strip(BLANK):
+    lines = _all_lines(stream, chunk_bytes)
+    again: deque[tuple[int, bytes]] = deque()
+    pending: list[tuple[int, bytes]] = []
+    quotes = 0
+    while True:
+        numbered = again.popleft() if again else next(lines, None)
+        if numbered is not None:  # else the file has ended: what is pending is a record, cut short or not
+            if not pending:
+                if not numbered[1].strip(BLANK):
+                    continue
+                if not numbered[1].count(b'"') % 2:  # most records: one line
+                    yield numbered
+                    continue
+            pending.append(numbered)
+            quotes += numbered[1].count(b'"')
+            if quotes % 2:
                 continue
-            start = number
-        pending.append(line)
-        quotes += line.count(b'"')
-        if quotes % 2 == 0:
-            yield start, b"\n".join(pending)
-            pending, quotes = [], 0
-    if pending:
-        yield start, b"\n".join(pending)
+        if not pending:
+            return
+        start, record = pending[0]
+        if len(pending) > 1:
+            record = b"\n".join(line for _, line in pending)
+            if not _WELL_QUOTED.fullmatch(record):
+                again.extendleft(reversed(pending[1:]))
+                record = pending[0][1]
+        yield start, record
+        pending, quotes = [], 0
 
 
 def csv_fields(raw: bytes) -> list[str] | str:
@@ -251,10 +275,14 @@ def csv_fields(raw: bytes) -> list[str] | str:
         return f"not UTF-8: byte {not_utf8.start + 1} is not valid"
     try:
         # one string: a line break outside quotes is an error, not a second record
-        return next(csv.reader([text], strict=True))
+        fields = next(csv.reader([text], strict=True))
     except csv.Error as error:
         said = str(error)
         return f"malformed CSV: {'a line break outside quotes' if said.startswith('new-line character') else said}"
+    # a field holding a quote was quoted, its quotes doubled, or else it is a stray
+    if '"' in "".join(fields) and not _WELL_QUOTED.fullmatch(raw):
+        return "malformed CSV: a quote inside a field that is not quoted"
+    return fields
 
 
 def parse_csv_event(raw: bytes) -> list[str] | str:
@@ -263,6 +291,8 @@ def parse_csv_event(raw: bytes) -> list[str] | str:
     The engines load the record's text as it is (so an empty unquoted field stays null and
     ``""`` the empty string); these checks make sure every number in it casts.
     """
+    if len(raw) > MAX_RECORD_BYTES:
+        return _too_long(raw)
     fields = csv_fields(raw)
     if isinstance(fields, str):
         return fields
@@ -273,7 +303,12 @@ def parse_csv_event(raw: bytes) -> list[str] | str:
     return _csv_fault(fields) or fields
 
 
+def _too_long(raw: bytes) -> str:
+    return f"{len(raw):,} bytes long, more than the {MAX_RECORD_BYTES:,} a record may hold"
+
+
 def _csv_fault(fields: list[str]) -> str | None:
+    """The first rule the fields break, in column order."""
     for name, value in zip(EVENT_COLUMNS, fields, strict=True):
         if name == "ts":
             if not _CSV_TS.fullmatch(value) or int(value) > MAX_TS:

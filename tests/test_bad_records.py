@@ -9,6 +9,7 @@ same records with the same object, line, reason and text.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -75,6 +76,8 @@ BAD_LINES: list[tuple[bytes, str]] = [
         line(event("2018-11-01T12:00:12.000", session_id=914)).encode().replace(b'"song": "', b'"song": "\\ud800'),
         "malformed JSON",
     ),
+    # longer than any engine loads: DuckDB's reader stops at 2 MB
+    (line(event("2018-11-01T12:00:13.000", session_id=915, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
 ]
 
 
@@ -116,6 +119,9 @@ CSV_DAY2 = DAY2.replace(".json", ".csv")
 _GOOD_ROW = csv_row(event("2018-11-01T13:00:00.000", session_id=950))
 _GOOD_FIELDS = next(csv.reader([_GOOD_ROW]))
 BAD_CSV_ROWS: list[tuple[bytes, str]] = [
+    # a stray quote in an unquoted field: by the quotes' parity it runs on to the end of the file, yet only
+    # its own line is rejected
+    (_GOOD_ROW.replace('"Des\'ree"', 'Des"ree', 1).encode(), "malformed CSV: a quote inside a field that is not"),
     (b'"Des\'ree","Logged In"', "2 fields, not the 18"),
     (_GOOD_ROW.encode() + b',"one too many"', "19 fields, not the 18"),
     (csv_row({**event("2018-11-01T13:00:01.000", session_id=951), "ts": "noon"}).encode(), "ts is not"),
@@ -129,6 +135,7 @@ BAD_CSV_ROWS: list[tuple[bytes, str]] = [
     # text after a closing quote, and a carriage return outside quotes: PostgreSQL's COPY refuses both
     (_GOOD_ROW.replace('"Des\'ree"', '"Des\'ree"x', 1).encode(), "malformed CSV"),
     (_GOOD_ROW.replace(",200,", ",2\r00,", 1).encode(), "malformed CSV"),
+    (csv_row(event("2018-11-01T13:00:09.000", session_id=957, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
 ]
 
 
@@ -271,6 +278,24 @@ def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: st
     assert isinstance(result, list) is loadable, result
     if not loadable:
         assert result.startswith(column), result
+
+
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        # a quoted line break is inside a record; blank lines between records are none
+        (b'h\na,"b\r\nc",d\r\n\n  \ne,f\n', [(1, b"h"), (2, b'a,"b\r\nc",d\r'), (6, b"e,f")]),
+        # a stray quote runs on by parity; taken apart, the rows after it split as they should
+        (b'h\na,b"c,d\ne,f\ng,"h\ni",j\n', [(1, b"h"), (2, b'a,b"c,d'), (3, b"e,f"), (4, b'g,"h\ni",j')]),
+        # cut short inside quotes by the end of the file: the line that opened them is one bad record
+        (b'h\ne,f\na,"b', [(1, b"h"), (2, b"e,f"), (3, b'a,"b')]),
+        (b'h\na,"x\ny', [(1, b"h"), (2, b'a,"x'), (3, b"y")]),
+    ],
+)
+def test_csv_records_are_split_as_postgresql_splits_them_and_a_stray_quote_costs_one_line(
+    text: bytes, split: list[tuple[int, bytes]]
+) -> None:
+    assert list(records.csv_records(io.BytesIO(text))) == split
 
 
 def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> None:

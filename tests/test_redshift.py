@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from sparkify import settings
 from sparkify.blocks import WarehouseConnection
-from sparkify.plan import Statement, plan
+from sparkify.plan import Plan, Statement, plan
 from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, open_source
 from sparkify.warehouse import connect
 from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
@@ -277,7 +277,7 @@ SERVERLESS_HOST = "sparkify.123456789012.us-west-2.redshift-serverless.amazonaws
 LOAD_ERROR_VIEWS = {"stl_load_errors", "sys_load_error_detail"}
 
 
-def load_error_reads(planned) -> list[Statement]:
+def load_error_reads(planned: Plan) -> list[Statement]:
     """The statement each COPY is followed by (after its rejects are cleared) that reads its load errors back."""
     statements = planned.statements
     reads = [statements[index + 2] for index, s in enumerate(statements) if s.sql.startswith("COPY ")]

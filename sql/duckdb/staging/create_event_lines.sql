@@ -5,7 +5,8 @@
 -- lenient where the rules are not ("12", true and 1.5 would all become an INTEGER): a number is typed
 -- from its text, which a string, a boolean or an object never casts from; a whole number must also be
 -- written without fraction or exponent. A string holding NUL (written \u0000) is refused, as
--- PostgreSQL's text cannot hold it; only lines with that escape pay for the test.
+-- PostgreSQL's text cannot hold it; only lines with that escape pay for the test. A line over 1 MiB
+-- (records.MAX_RECORD_BYTES) is refused too; the reader itself skips lines over 2 MB.
 CREATE OR REPLACE TEMPORARY MACRO event_lines(files) AS TABLE
 SELECT
     filename,
@@ -16,6 +17,7 @@ SELECT
     session_id,
     status,
     event IS NOT NULL
+    AND strlen(line) <= 1048576
     AND COALESCE(
         regexp_full_match(CAST(event.ts AS VARCHAR), '[0-9]{1,15}')
         AND TRY_CAST(CAST(event.ts AS VARCHAR) AS BIGINT) <= 253402300799999,
