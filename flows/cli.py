@@ -139,6 +139,15 @@ def add_backfill_command(commands: argparse._SubParsersAction) -> None:
     backfill.add_argument("--s3-block", help="name of a saved prefect-aws S3Bucket block to read an s3:// --source")
 
 
+#: The options saying what to load and where (``add_target_options`` and ``--s3-block``), as the flows name them.
+TARGET_OPTIONS = ("source", "warehouse", "warehouse_block", "s3_block", "events_format")
+
+
+def _target(args: argparse.Namespace) -> dict[str, str | None]:
+    """What to load and where: the same for a run and for a backfill."""
+    return {name: getattr(args, name) for name in TARGET_OPTIONS}
+
+
 def _range_bound(moment: date | datetime, *, end: bool) -> datetime:
     """A day starts at its midnight and, as an end, is included: it ends at the next midnight."""
     if isinstance(moment, datetime):
@@ -160,15 +169,7 @@ def run_backfill(args: argparse.Namespace) -> int:
 
     try:
         summary = backfill(
-            concurrency=args.concurrency,
-            start=span.start,
-            end=span.end,
-            interval=args.interval,
-            source=args.source,
-            warehouse=args.warehouse,
-            warehouse_block=args.warehouse_block,
-            s3_block=args.s3_block,
-            events_format=args.events_format,
+            concurrency=args.concurrency, start=span.start, end=span.end, interval=args.interval, **_target(args)
         )
     except (PipelineError, ValueError) as error:
         print(f"sparkify-backfill failed: {error}", file=sys.stderr)
@@ -197,14 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         summary = sparkify_etl(
-            source=args.source,
-            warehouse=args.warehouse,
-            window_start=args.window_start,
-            window_end=args.window_end,
-            warehouse_block=args.warehouse_block,
-            s3_block=args.s3_block,
-            events_format=args.events_format,
-            max_errors=args.max_errors,
+            window_start=args.window_start, window_end=args.window_end, max_errors=args.max_errors, **_target(args)
         )
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)

@@ -237,10 +237,10 @@ PLACEHOLDER_CONTENT = b""
 
 
 @dataclass(frozen=True)
-class PlannedLocalSource:
-    """A local source as a plan reads it: listed, as a run lists it, but no file opened."""
+class _PlannedSource:
+    """A source as a plan reads it: the real one's names and keys, but no object's bytes."""
 
-    source: LocalSource
+    source: LocalSource | S3Source
 
     @property
     def uri(self) -> str:
@@ -249,6 +249,17 @@ class PlannedLocalSource:
     @property
     def events_format(self) -> str:
         return self.source.events_format
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        yield io.BytesIO(PLACEHOLDER_CONTENT)
+
+
+@dataclass(frozen=True)
+class PlannedLocalSource(_PlannedSource):
+    """A local source as a plan reads it: listed, as a run lists it, but no file opened."""
+
+    source: LocalSource
 
     def song_keys(self) -> list[str]:
         return self.source.song_keys()
@@ -261,25 +272,13 @@ class PlannedLocalSource:
         with self.source.local_files(keys) as paths:
             yield paths
 
-    @contextmanager
-    def open(self, key: str) -> Iterator[BinaryIO]:
-        yield io.BytesIO(PLACEHOLDER_CONTENT)
-
 
 @dataclass(frozen=True)
-class PlannedS3Source:
+class PlannedS3Source(_PlannedSource):
     """An S3 source as a plan reads it: never listed nor read; comment lines say what a run will find."""
 
     source: S3Source
     recorder: RecordingEngine
-
-    @property
-    def uri(self) -> str:
-        return self.source.uri
-
-    @property
-    def events_format(self) -> str:
-        return self.source.events_format
 
     def object_url(self, key: str) -> str:
         return self.source.object_url(key)
@@ -313,10 +312,6 @@ class PlannedS3Source:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(",".join(EVENT_COLUMNS) + "\n" if path.suffix == ".csv" else "", encoding="utf-8")
             yield paths
-
-    @contextmanager
-    def open(self, key: str) -> Iterator[BinaryIO]:
-        yield io.BytesIO(PLACEHOLDER_CONTENT)
 
 
 def planned_source(uri: str, events_format: str, recorder: RecordingEngine) -> Source:

@@ -26,9 +26,12 @@ from flows.etl import sparkify_etl
 from sparkify import records
 from sparkify.plan import plan
 from sparkify.records import TooManyBadRecordsError
-from sparkify.sources import EVENT_COLUMNS
+from sparkify.run import LoadRun
+from sparkify.sources import EVENT_COLUMNS, LocalSource
+from sparkify.warehouse import connect
+from sparkify.window import Window
 from tests.csv_logs import csv_log, csv_row, to_csv_source
-from tests.factories import event, song
+from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.samples import EVENTS, write_feeds
 from tests.test_redshift import ROLE, redshift_block
@@ -278,6 +281,52 @@ def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: st
     assert isinstance(result, list) is loadable, result
     if not loadable:
         assert result.startswith(column), result
+
+
+#: JSON tokens DuckDB's casts would take for a whole number or a number, and the rules refuse.
+LENIENT_WHOLE = ('"12"', "true", "1.5", "1e2", "2147483648")
+LENIENT_NUMBER = ('"12"', "true", '{"a": 1}', "1e400")
+NUMBER_FIELDS = {
+    "events": (("itemInSession", "sessionId", "status"), ("length", "registration")),
+    "songs": (("num_songs", "year"), ("duration", "artist_latitude", "artist_longitude")),
+}
+
+
+@pytest.mark.parametrize(
+    ("feed", "field", "token"),
+    [
+        (feed, field, token)
+        for feed, (whole, numbers) in NUMBER_FIELDS.items()
+        for fields, tokens in ((whole, LENIENT_WHOLE), (numbers, LENIENT_NUMBER))
+        for field in fields
+        for token in tokens
+    ],
+)
+def test_duckdb_refuses_what_its_casts_would_take_as_the_rules_do(
+    feed: str, field: str, token: str, tmp_path: Path
+) -> None:
+    root = write_source(tmp_path / "source", [event("2018-11-01T10:00:00.000")], [song("SOGOOD", "Good")])
+    document = event("2018-11-01T11:00:00.000") if feed == "events" else song("SOBAD", "Bad")
+    bad = json.dumps({**document, field: "<token>"}).replace('"<token>"', token).encode()
+    if feed == "events":
+        log = root / "log_data/2018/11/2018-11-01-events.json"
+        log.write_bytes(log.read_bytes() + b"\n" + bad)
+    else:
+        (root / "song_data/A/B/C/TRBAD000000000001.json").write_bytes(bad)
+    reason = (records.parse_event if feed == "events" else records.parse_song)(bad)
+    assert isinstance(reason, str)
+
+    url, source = duckdb_url(tmp_path), LocalSource(root)
+    warehouse, run = connect(url), LoadRun.new(Window.everything())
+    table = run.staging_events if feed == "events" else run.staging_songs
+    warehouse.create_staging(table)
+    if feed == "events":
+        staged = warehouse.stage_events(table, source, source.event_keys(Window.everything()), run.key)
+    else:
+        staged = warehouse.stage_songs(table, source, source.song_keys(), run.key)
+
+    assert staged == 1
+    assert rows(url, "SELECT reason FROM rejected_records") == [(reason,)]
 
 
 @pytest.mark.parametrize(

@@ -126,10 +126,12 @@ class Warehouse(ABC):
         conn: sa.Connection,
         run_key: str,
         feed: str,
-        objects: list[str],
+        source: Source,
+        keys: list[str],
         rejections: list[Rejection],
     ) -> None:
-        """The bad records of ``objects`` become ``rejections``: a re-run replaces, never adds."""
+        """The bad records of the objects ``keys`` names become ``rejections``: a re-run replaces, never adds."""
+        objects = [f"{source.uri}/{key}" for key in keys]
         # a run has created it already; staging called on its own (tests, benchmarks) needs it too
         conn.execute(CreateTable(schema.rejected_records, if_not_exists=True))
         delete = self.statement("rejects/delete_objects", expanding=["objects"])

@@ -79,7 +79,7 @@ class DuckDBWarehouse(Warehouse):
                 bad_files |= set(conn.execute(self.statement("staging/unloadable_event_files"), files).scalars().all())
             rejections = _reread(source, keys, paths, bad_files, records.parse_event, lines=True)
             _check_agreement("event lines", unloadable + len(unreadable), rejections, bad_files)
-            self.replace_rejects(conn, run_key, "events", [f"{source.uri}/{key}" for key in keys], rejections)
+            self.replace_rejects(conn, run_key, "events", source, keys, rejections)
         return self.row_count(table.name)
 
     def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
@@ -92,7 +92,7 @@ class DuckDBWarehouse(Warehouse):
             conn.execute(self.statement("staging/drop_song_files"))
             rejections = _reread(source, keys, paths, bad_files, records.parse_song, lines=False)
             _check_agreement("song files", len(bad_files), rejections, bad_files)
-            self.replace_rejects(conn, run_key, "songs", [f"{source.uri}/{key}" for key in keys], rejections)
+            self.replace_rejects(conn, run_key, "songs", source, keys, rejections)
         return self.row_count(table.name)
 
     def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str) -> int:
@@ -103,7 +103,7 @@ class DuckDBWarehouse(Warehouse):
                 rejections = records.screen_csv_logs(source, keys, file.write)
             stage = self.statement("staging/stage_events_csv", {"staging_events": table.name})
             conn.execute(stage, {"file": str(good)})
-            self.replace_rejects(conn, run_key, "events", [f"{source.uri}/{key}" for key in keys], rejections)
+            self.replace_rejects(conn, run_key, "events", source, keys, rejections)
         return self.row_count(table.name)
 
 

@@ -96,7 +96,7 @@ class PostgresWarehouse(Warehouse):
                     else:
                         copy.write_row(layout.row(document))
             staged = cursor.rowcount
-            self.replace_rejects(conn, run_key, feed, [f"{source.uri}/{key}" for key in keys], rejections)
+            self.replace_rejects(conn, run_key, feed, source, keys, rejections)
             return staged
 
     def _stage_csv_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str) -> int:
@@ -112,7 +112,7 @@ class PostgresWarehouse(Warehouse):
                 rejections = records.screen_csv_logs(source, keys, copy.write)
             staged = conn.execute(self.statement("staging/insert_csv_events", {"staging_events": table.name})).rowcount
             conn.execute(self.statement("staging/drop_csv_events"))
-            self.replace_rejects(conn, run_key, "events", [f"{source.uri}/{key}" for key in keys], rejections)
+            self.replace_rejects(conn, run_key, "events", source, keys, rejections)
             return staged
 
 
