@@ -1,16 +1,20 @@
-# Two entry points: `make run` (set up, then load the embedded default) and `make test`.
+# Two entry points: `make run` (set up, then load the embedded default) and `make test` (set up, then every test).
 # Each creates .venv with the pinned requirements the first time, and refreshes it when they change.
+# `make test-fast` runs the tests that start no process and no service, for the edit-test loop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint
+.PHONY: run test test-fast lint
 
 run: $(VENV)/.run-deps
 	$(BIN)/python -m flows.etl
 
 test: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.dev-deps
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ import duckdb
 from bench import measure
 from bench.prefect_records import FlowRun, flow_run_ids, read_flow_runs
 from bench.report import Figure, Report, judged
+from sparkify import prefect_defaults
 from sparkify.generator import GeneratorConfig, generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ class Bench:
         # Prefect's temporary server, as `python -m flows.etl` does on a laptop
         env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
         env["PREFECT_HOME"] = str(self.prefect_home)
-        env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+        env.update(prefect_defaults.DEFAULTS)  # what `python -m flows.etl` sets for itself: the trivial flow too
         if trace is not None:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOKS), env.get("PYTHONPATH")]))
             env["SPARKIFY_BENCH_TRACE"] = str(trace)

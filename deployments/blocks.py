@@ -17,6 +17,7 @@ Warehouse (WarehouseConnection block ``$SPARKIFY_WAREHOUSE_BLOCK``, default ``sp
     SPARKIFY_WAREHOUSE_HOST, SPARKIFY_WAREHOUSE_PORT, SPARKIFY_WAREHOUSE_USER, SPARKIFY_WAREHOUSE_PASSWORD,
     SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR (Redshift's COPY). Without an IAM role,
     COPY uses the AWS access keys above.
+Every SPARKIFY_* variable is a field of ``sparkify.settings.Settings``, described there and in the README.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from sparkify.blocks import WarehouseConnection
+from sparkify.settings import Settings, get_settings
 
 
 class MissingSetting(ValueError):
@@ -52,16 +54,6 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name) or None
 
 
-def _int(env: Mapping[str, str], name: str) -> int | None:
-    value = _get(env, name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-
-
 def aws_credentials(env: Mapping[str, str]) -> AwsCredentials:
     """The AWS credentials the environment holds; with none, boto3's default chain on the machine running the flow."""
     endpoint = _get(env, "AWS_ENDPOINT_URL")
@@ -75,52 +67,49 @@ def aws_credentials(env: Mapping[str, str]) -> AwsCredentials:
     )
 
 
-def s3_bucket(env: Mapping[str, str], credentials: AwsCredentials) -> S3Bucket | None:
-    bucket = _get(env, "SPARKIFY_S3_BUCKET")
+def s3_bucket(configured: Settings, credentials: AwsCredentials) -> S3Bucket | None:
+    bucket = configured.s3_bucket
     return S3Bucket(bucket_name=bucket, credentials=credentials) if bucket else None
 
 
-def warehouse_connection(env: Mapping[str, str], credentials: AwsCredentials) -> WarehouseConnection | None:
-    database = _get(env, "SPARKIFY_WAREHOUSE_DATABASE")
-    if database is None:
+def warehouse_connection(configured: Settings, credentials: AwsCredentials) -> WarehouseConnection | None:
+    if configured.warehouse_database is None:
         return None
-    role = _get(env, "SPARKIFY_COPY_IAM_ROLE")
+    role = configured.copy_iam_role
     # COPY reads S3 with the role when there is one (Redshift's advice), else with access keys
     keys = credentials if role is None and credentials.aws_access_key_id else None
     return WarehouseConnection(
-        driver=_get(env, "SPARKIFY_WAREHOUSE_DRIVER") or "duckdb",
-        database=database,
-        host=_get(env, "SPARKIFY_WAREHOUSE_HOST"),
-        port=_int(env, "SPARKIFY_WAREHOUSE_PORT"),
-        user=_get(env, "SPARKIFY_WAREHOUSE_USER"),
-        password=_get(env, "SPARKIFY_WAREHOUSE_PASSWORD"),
+        driver=configured.warehouse_driver,
+        database=configured.warehouse_database,
+        host=configured.warehouse_host,
+        port=configured.warehouse_port,
+        user=configured.warehouse_user,
+        password=configured.warehouse_password,
         iam_role_arn=role,
-        region=_get(env, "SPARKIFY_COPY_REGION"),
-        copy_max_error=_int(env, "SPARKIFY_COPY_MAX_ERROR"),
+        region=configured.copy_region,
+        # only a budget set here is saved: unset, runs keep following SPARKIFY_COPY_MAX_ERROR where they run
+        copy_max_error=configured.copy_max_error if "copy_max_error" in configured.model_fields_set else None,
         aws_credentials=keys,
     )
 
 
-def save_blocks(env: Mapping[str, str]) -> list[Saved]:
-    """Saves (overwriting) every block the environment describes; the credentials first, the others refer to them."""
+def save_blocks(configured: Settings, env: Mapping[str, str]) -> list[Saved]:
+    """Saves (overwriting) every block the settings describe; the credentials first, the others refer to them."""
     credentials = aws_credentials(env)
-    bucket = s3_bucket(env, credentials)
-    warehouse = warehouse_connection(env, credentials)
+    bucket = s3_bucket(configured, credentials)
+    warehouse = warehouse_connection(configured, credentials)
     if bucket is None and warehouse is None:
         raise MissingSetting("nothing to save: set SPARKIFY_S3_BUCKET and/or SPARKIFY_WAREHOUSE_DATABASE")
     saved = []
     if bucket is not None or (warehouse is not None and warehouse.aws_credentials is not None):
-        name = _get(env, "SPARKIFY_AWS_BLOCK") or "sparkify-aws"
-        credentials.save(name, overwrite=True)
-        saved.append(Saved("aws-credentials", name))
+        credentials.save(configured.aws_block, overwrite=True)
+        saved.append(Saved("aws-credentials", configured.aws_block))
     if bucket is not None:
-        name = _get(env, "SPARKIFY_S3_BLOCK") or "sparkify-s3"
-        bucket.save(name, overwrite=True)
-        saved.append(Saved("s3-bucket", name))
+        bucket.save(configured.s3_block, overwrite=True)
+        saved.append(Saved("s3-bucket", configured.s3_block))
     if warehouse is not None:
-        name = _get(env, "SPARKIFY_WAREHOUSE_BLOCK") or "sparkify-warehouse"
-        warehouse.save(name, overwrite=True)
-        saved.append(Saved("sparkify-warehouse-connection", name))
+        warehouse.save(configured.warehouse_block, overwrite=True)
+        saved.append(Saved("sparkify-warehouse-connection", configured.warehouse_block))
     return saved
 
 
@@ -129,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m deployments.blocks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     ).parse_args(argv)
     try:
-        saved = save_blocks(os.environ)
+        saved = save_blocks(get_settings(), os.environ)
     except ValueError as error:  # pydantic's ValidationError included: it names the field, never a secret value
         print(f"deployments.blocks: {error}", file=sys.stderr)
         return 2

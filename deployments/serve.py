@@ -25,7 +25,7 @@ from prefect.schedules import Cron, Schedule
 #: The checkout: prefect.yaml and the entrypoint's relative paths (data/…) are resolved from here.
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = ROOT / "prefect.yaml"
-ENTRYPOINT = "flows/etl.py:sparkify_etl"
+ENTRYPOINT = "flows/etl/flow.py:sparkify_etl"
 FLOW_NAME = "sparkify-etl"
 #: What a schedule entry of prefect.yaml may say that a served cron schedule carries too.
 _CRON_KEYS = {"cron", "timezone", "day_or", "active", "parameters", "slug"}

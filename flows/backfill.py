@@ -18,7 +18,6 @@ from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.etl import sparkify_etl
-from sparkify import settings
 from sparkify.errors import EmptySourceError
 from sparkify.window import Interval, Window
 
@@ -94,15 +93,25 @@ def sparkify_backfill(
     start: datetime,
     end: datetime,
     interval: Interval = "day",
-    source: str = settings.DEFAULT_SOURCE,
-    warehouse: str = settings.DEFAULT_WAREHOUSE,
+    source: str | None = None,
+    warehouse: str | None = None,
     warehouse_block: str | None = None,
     s3_block: str | None = None,
     events_format: str = "json",
+    max_errors: int | None = None,
 ) -> BackfillSummary:
-    """Loads every whole ``interval`` of [start, end) as its own ETL flow run; returns the outcomes.
+    """Loads every whole interval of [start, end) as its own sparkify-etl flow run; returns the outcomes.
 
-    The other parameters are the ETL's own, passed to every window's run.
+    Args:
+        start: First instant of the range (UTC).
+        end: The range ends before this instant (UTC).
+        interval: "hour" or "day": the length of each window.
+        source: The ETL's source, passed to every window's run (default: SPARKIFY_SOURCE, else data/sample).
+        warehouse: The ETL's warehouse URL (default: SPARKIFY_WAREHOUSE, else data/sparkify.duckdb).
+        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse.
+        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with.
+        events_format: "json" or "csv": how the event logs are written.
+        max_errors: Each window's error budget (default: the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR).
     """
     windows = Window(start, end).split(interval)
     get_run_logger().info("backfilling %d windows of one %s from %s to %s", len(windows), interval, start, end)
@@ -112,6 +121,7 @@ def sparkify_backfill(
         "warehouse_block": warehouse_block,
         "s3_block": s3_block,
         "events_format": events_format,
+        "max_errors": max_errors,
     }
     futures = [load_window.submit(window, options) for window in windows]
     summary = BackfillSummary(interval=interval, outcomes=[future.result() for future in futures])

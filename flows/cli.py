@@ -1,4 +1,6 @@
-"""``python -m flows.etl``: run the flow from a terminal, on the embedded defaults unless told otherwise."""
+"""The command line (``sparkify``, or ``python -m flows.etl``): runs the flows, on the embedded defaults unless told.
+
+It imports the flows; they never import it."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ import logging
 import sys
 from datetime import date, datetime, time, timedelta
 
-from sparkify import settings
 from sparkify.errors import PipelineError
+from sparkify.settings import Settings, SettingsError, get_settings
 from sparkify.sources import EVENTS_FORMATS
 from sparkify.window import INTERVALS, Window
 
@@ -30,26 +32,25 @@ def _day_or_time(text: str) -> date | datetime:
         return _utc(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(configured: Settings, prog: str = "sparkify") -> argparse.ArgumentParser:
+    """Options given before a command are its defaults too, so ``--source X plan`` plans X."""
     parser = argparse.ArgumentParser(
-        prog="python -m flows.etl",
+        prog=prog,
         description=(
             "Load Sparkify's song catalog and event logs into the star schema "
             "(songplays, users, songs, artists, time) and run the quality checks. "
             "With no options it runs on the embedded defaults: the generated sample "
-            f"in {settings.DEFAULT_SOURCE} (created on first use) into {settings.DEFAULT_WAREHOUSE}."
+            f"in {configured.source} (created on first use) into {configured.warehouse}."
         ),
     )
-    add_target_options(parser)
-    add_budget_option(parser)
-    parser.add_argument(
-        "--s3-block",
-        help="name of a saved prefect-aws S3Bucket block whose credentials read an s3:// --source "
-        "(default: the standard AWS credential chain: AWS_* environment variables, profiles, instance role)",
+    add_target_options(parser, configured)
+    commands = parser.add_subparsers(dest="command", title="commands", description="with no command: run")
+    run = commands.add_parser(
+        "run",
+        help="load the star schema and check it (the default)",
+        description="Load the star schema from the source and run the quality checks; print a summary.",
     )
-    commands = parser.add_subparsers(
-        dest="command", title="commands", description="with no command, the flow runs with the options above"
-    )
+    add_target_options(run, configured, in_command=True)
     plan = commands.add_parser(
         "plan",
         help="print the SQL a run would execute, without connecting to anything",
@@ -59,61 +60,76 @@ def build_parser() -> argparse.ArgumentParser:
             "no database, no S3 (a local source folder is listed). Logs go to stderr."
         ),
     )
-    add_target_options(plan)
-    add_budget_option(plan)
-    add_backfill_command(commands)
+    add_target_options(plan, configured, in_command=True)
+    add_backfill_command(commands, configured)
     return parser
 
 
-def add_budget_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-errors",
-        type=int,
-        help="bad records (kept in the rejected_records table) a feed may have before the run fails; also "
-        "Redshift COPY's MAXERROR (default: the block's copy_max_error, else env SPARKIFY_COPY_MAX_ERROR, "
-        f"{settings.COPY_MAX_ERROR})",
-    )
+def add_target_options(
+    parser: argparse.ArgumentParser, configured: Settings, *, window: bool = True, in_command: bool = False
+) -> None:
+    """What to load, where, which window (a backfill has its own) and the error budget: a run's and its plan's.
 
+    In a command, an option left out keeps the value given before the command (or the default).
+    """
 
-def add_target_options(parser: argparse.ArgumentParser, window: bool = True) -> None:
-    """What to load, where, and which window (a backfill has its own): the same for a run and for its plan."""
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_command else value
+
     parser.add_argument(
         "--source",
-        default=settings.DEFAULT_SOURCE,
-        help="folder or s3://bucket/prefix holding song_data/ and log_data/ "
-        "(default: %(default)s; env SPARKIFY_SOURCE)",
+        default=default(configured.source),
+        help=f"folder or s3://bucket/prefix holding song_data/ and log_data/ (default: {configured.source}; "
+        "env SPARKIFY_SOURCE)",
     )
     parser.add_argument(
         "--warehouse",
-        default=settings.DEFAULT_WAREHOUSE,
-        help="SQLAlchemy URL of the warehouse (default: %(default)s; env SPARKIFY_WAREHOUSE)",
+        default=default(configured.warehouse),
+        help=f"SQLAlchemy URL of the warehouse (default: {configured.warehouse}; env SPARKIFY_WAREHOUSE)",
     )
     if window:
         parser.add_argument(
             "--window-start",
             type=_utc,
+            default=default(None),
             help="load only events at or after this UTC time (with --window-end); default: all events",
         )
         parser.add_argument(
             "--window-end",
             type=_utc,
+            default=default(None),
             help="load only events before this UTC time (with --window-start)",
         )
     parser.add_argument(
         "--events-format",
         choices=EVENTS_FORMATS,
-        default="json",
+        default=default("json"),
         help="how the event logs are written: json (one object a line) or csv (a header row, "
-        "layout in sparkify/sources.py), log_data/YYYY/MM/YYYY-MM-DD-events.<format> (default: %(default)s)",
+        "layout in sparkify/sources.py), log_data/YYYY/MM/YYYY-MM-DD-events.<format> (default: json)",
     )
     parser.add_argument(
         "--warehouse-block",
+        default=default(None),
         help="name of a saved WarehouseConnection Prefect block, used instead of --warehouse "
         "(it holds the password and Redshift's COPY credentials)",
     )
+    parser.add_argument(
+        "--s3-block",
+        default=default(None),
+        help="name of a saved prefect-aws S3Bucket block whose credentials read an s3:// --source "
+        "(default: the standard AWS credential chain: AWS_* environment variables, profiles, instance role)",
+    )
+    parser.add_argument(
+        "--max-errors",
+        type=int,
+        default=default(None),
+        help="bad records (kept in the rejected_records table) a feed may have before the run fails; also "
+        "Redshift COPY's MAXERROR (default: the block's copy_max_error, else env SPARKIFY_COPY_MAX_ERROR, "
+        f"{configured.copy_max_error})",
+    )
 
 
-def add_backfill_command(commands: argparse._SubParsersAction) -> None:
+def add_backfill_command(commands: argparse._SubParsersAction, configured: Settings) -> None:
     backfill = commands.add_parser(
         "backfill",
         help="load every hour or day of a range, each as its own flow run",
@@ -135,15 +151,14 @@ def add_backfill_command(commands: argparse._SubParsersAction) -> None:
     )
     backfill.add_argument("--interval", choices=INTERVALS, default="day", help="window length (default: %(default)s)")
     backfill.add_argument("--concurrency", type=int, default=3, help="windows loading at once (default: %(default)s)")
-    add_target_options(backfill, window=False)
-    backfill.add_argument("--s3-block", help="name of a saved prefect-aws S3Bucket block to read an s3:// --source")
+    add_target_options(backfill, configured, window=False, in_command=True)
 
 
-#: The options saying what to load and where (``add_target_options`` and ``--s3-block``), as the flows name them.
-TARGET_OPTIONS = ("source", "warehouse", "warehouse_block", "s3_block", "events_format")
+#: The options saying what to load and where, as the flows name them: the same for a run and for a backfill.
+TARGET_OPTIONS = ("source", "warehouse", "warehouse_block", "s3_block", "events_format", "max_errors")
 
 
-def _target(args: argparse.Namespace) -> dict[str, str | None]:
+def _target(args: argparse.Namespace) -> dict[str, str | int | None]:
     """What to load and where: the same for a run and for a backfill."""
     return {name: getattr(args, name) for name in TARGET_OPTIONS}
 
@@ -180,16 +195,21 @@ def run_backfill(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
+    """The ``sparkify`` console script and ``python -m flows.etl``: settings are checked before anything runs."""
+    try:
+        configured = get_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args = build_parser(configured, prog).parse_args(argv)
+    if args.max_errors is not None and args.max_errors < 0:
+        print("error: --max-errors must be 0 or more", file=sys.stderr)
+        return 2
     if args.command == "backfill":
         return run_backfill(args)
     if (args.window_start is None) != (args.window_end is None):
         print("error: give both --window-start and --window-end, or neither", file=sys.stderr)
-        return 2
-
-    if args.max_errors is not None and args.max_errors < 0:
-        print("error: --max-errors must be 0 or more", file=sys.stderr)
         return 2
     if args.command == "plan":
         return print_plan(args)
@@ -197,9 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     from flows.etl import sparkify_etl
 
     try:
-        summary = sparkify_etl(
-            window_start=args.window_start, window_end=args.window_end, max_errors=args.max_errors, **_target(args)
-        )
+        summary = sparkify_etl(window_start=args.window_start, window_end=args.window_end, **_target(args))
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)
         return 1

@@ -8,15 +8,14 @@ type with ``prefect block register -m sparkify.blocks``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from prefect.blocks.core import Block
 from prefect_aws import AwsCredentials
 from pydantic import Field, SecretStr
 
-#: The SQLAlchemy dialect+driver of each supported warehouse engine.
-Driver = Literal["duckdb", "postgresql+psycopg", "redshift+redshift_connector"]
+from sparkify.settings import Driver
 
 
 class WarehouseConnection(Block):

@@ -345,9 +345,7 @@ def plan(
 ) -> Plan:
     """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute."""
     window = window or Window.everything()
-    target = connect(warehouse, block=block)
-    if max_errors is not None:
-        target.max_errors = max_errors  # as a run does: Redshift's COPY shows it as MAXERROR
+    target = connect(warehouse, block=block, max_errors=max_errors)
     recorder = RecordingEngine(target.engine, target.secrets())
     planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
     planned.engine = recorder  # type: ignore[assignment]

@@ -1,29 +1,96 @@
-"""Defaults of the embedded set-up, overridable through the environment.
+"""Every ``SPARKIFY_*`` setting in one typed, validated, described place, read when a run needs it.
 
-Imported before Prefect runs anything: these machines have no internet, so
-Prefect's telemetry is switched off unless the operator says otherwise.
+``get_settings()`` reads the environment each time it is called, never at import, so a
+value set after start-up (a test, a worker's job variables) is the one a run sees. An
+empty variable counts as unset, as in a CI template left blank. The README's table of
+settings is this class, field for field.
 """
 
 from __future__ import annotations
 
-import os
+from typing import Literal
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: A local folder laid out like the S3 bucket; created by the generator when missing.
-DEFAULT_SOURCE = os.environ.get("SPARKIFY_SOURCE", "data/sample")
-#: The embedded warehouse: a DuckDB file, no server needed.
-DEFAULT_WAREHOUSE = os.environ.get("SPARKIFY_WAREHOUSE", "duckdb:///data/sparkify.duckdb")
+from sparkify.errors import PipelineError
 
-#: The original DAG's policy: three retries, five minutes apart, for transient failures only.
-TASK_RETRIES = int(os.environ.get("SPARKIFY_TASK_RETRIES", "3"))
-RETRY_DELAY_SECONDS = float(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", "300"))
+ENV_PREFIX = "SPARKIFY_"
+#: The default source: the generator writes the sample feeds there when the folder is missing.
+SAMPLE_SOURCE = "data/sample"
 
-#: Redshift COPY, for a warehouse given by URL (a WarehouseConnection block overrides them): the IAM role
-#: the cluster assumes to read the source bucket, the bucket's region when it is not the cluster's.
-COPY_IAM_ROLE = os.environ.get("SPARKIFY_COPY_IAM_ROLE") or None
-COPY_REGION = os.environ.get("SPARKIFY_COPY_REGION") or None
-#: The error budget of every engine: bad records a feed (events, songs) may have before the run fails; it is
-#: also Redshift COPY's MAXERROR. 100 lets a few damaged lines or files through (each kept in rejected_records)
-#: while a feed that is broken as a whole (a day file of another format: hundreds of bad lines) fails the run.
-COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "100"))
+#: The SQLAlchemy dialect+driver of each supported warehouse engine.
+Driver = Literal["duckdb", "postgresql+psycopg", "redshift+redshift_connector"]
+
+
+class SettingsError(PipelineError):
+    """A ``SPARKIFY_*`` variable holds a value the pipeline cannot use."""
+
+
+class Settings(BaseSettings):
+    """The pipeline's settings; each field is the environment variable ``SPARKIFY_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True)
+
+    # -- what a run loads, and where (the command line's and the flow's defaults)
+    source: str = Field(
+        default=SAMPLE_SOURCE,
+        description="Folder or s3://bucket/prefix holding song_data/ and log_data/; the default sample is "
+        "generated there on first use.",
+    )
+    warehouse: str = Field(
+        default="duckdb:///data/sparkify.duckdb",
+        description="SQLAlchemy URL of the warehouse; the default is an embedded DuckDB file.",
+    )
+    # -- failures
+    task_retries: int = Field(
+        default=3, ge=0, description="Retries of a task after a transient fault (lost connection, lock, S3 5xx)."
+    )
+    retry_delay_seconds: float = Field(default=300, ge=0, description="Wait between two tries of a task.")
+    copy_max_error: int = Field(
+        default=100,
+        ge=0,
+        description="Error budget: bad records a feed may have before the run fails (each is kept in "
+        "rejected_records). A WarehouseConnection block's copy_max_error and the run's max_errors win over it.",
+    )
+    # -- Redshift's COPY, for a warehouse given by URL (a WarehouseConnection block's fields win over these)
+    copy_iam_role: str | None = Field(
+        default=None, description="IAM role ARN the Redshift cluster assumes to read the source bucket."
+    )
+    copy_region: str | None = Field(
+        default=None, description="AWS region of the source bucket, when it is not the Redshift cluster's."
+    )
+    # -- what `python -m deployments.blocks` saves (AWS keys come from the standard AWS_* variables)
+    s3_bucket: str | None = Field(default=None, description="Bucket of the s3:// source, saved as an S3Bucket block.")
+    aws_block: str = Field(default="sparkify-aws", description="Name the AwsCredentials block is saved under.")
+    s3_block: str = Field(default="sparkify-s3", description="Name the S3Bucket block is saved under.")
+    warehouse_block: str = Field(
+        default="sparkify-warehouse", description="Name the WarehouseConnection block is saved under."
+    )
+    warehouse_database: str | None = Field(
+        default=None, description="Database of the WarehouseConnection block (for DuckDB, the file's path)."
+    )
+    warehouse_driver: Driver = Field(default="duckdb", description="Dialect and driver of that warehouse.")
+    warehouse_host: str | None = Field(default=None, description="Server host of that warehouse.")
+    warehouse_port: int | None = Field(default=None, gt=0, lt=65536, description="Server port of that warehouse.")
+    warehouse_user: str | None = Field(default=None, description="Login user of that warehouse.")
+    warehouse_password: SecretStr | None = Field(default=None, description="Login password of that warehouse.")
+
+
+def get_settings() -> Settings:
+    """The settings the environment holds now; a bad value is a :class:`SettingsError` naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        # never the value itself: it may be a password
+        problems = [f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()]
+        raise SettingsError("invalid setting: " + "; ".join(problems)) from None
+
+
+def settings_table() -> str:
+    """The settings as the README's markdown table: variable, default, meaning."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else f"`{field.default}`"
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(rows)

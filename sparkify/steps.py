@@ -65,11 +65,12 @@ def run_in_order(
     source: Source,
     run: LoadRun,
     announce: Callable[[str], None] = lambda step: None,
-) -> None:
+) -> list[quality.CheckResult]:
     """Every step once, one after another, in the flow's order, each announced by its task's name.
 
     The flow runs the two staging steps side by side, then the four dimensions;
     this is the same order with each group serialised in the order it is submitted.
+    Returns the quality checks' results, which the flow's task would raise on.
     """
     announce("create-tables")
     create_tables(warehouse)
@@ -83,6 +84,7 @@ def run_in_order(
         announce(f"load-{table}")
         load_dimension(warehouse, table, run)
     announce("run-quality-checks")
-    check_quality(warehouse, run)
+    results, _ = check_quality(warehouse, run)
     announce("drop-staging")
     drop_staging(warehouse, run)
+    return results

@@ -8,7 +8,7 @@ import botocore.exceptions
 import sqlalchemy.exc
 from prefect.cache_policies import NONE
 
-from sparkify import settings
+from sparkify.settings import get_settings
 
 #: Exceptions a later attempt can outlive: lost connections, locks held by another run, timeouts.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -30,10 +30,18 @@ def is_transient(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(error, TRANSIENT_ERRORS)
 
 
-#: Keyword arguments for ``@task``: no result caching (every run must really load), the DAG's retries.
-TASK_OPTIONS: dict[str, Any] = {
-    "cache_policy": NONE,
-    "retries": settings.TASK_RETRIES,
-    "retry_delay_seconds": settings.RETRY_DELAY_SECONDS,
-    "retry_condition_fn": is_transient,
-}
+def task_options() -> dict[str, Any]:
+    """Keyword arguments for ``@task``: no result caching (every run must really load), the DAG's retries.
+
+    Prefect fixes a task's retries when the task is defined, so these settings are read when ``tasks`` is imported.
+    """
+    configured = get_settings()
+    return {
+        "cache_policy": NONE,
+        "retries": configured.task_retries,
+        "retry_delay_seconds": configured.retry_delay_seconds,
+        "retry_condition_fn": is_transient,
+    }
+
+
+TASK_OPTIONS = task_options()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from sparkify import generator, settings
+from sparkify import generator
+from sparkify.settings import SAMPLE_SOURCE
 from sparkify.sources import Source, open_source
 from tasks.policy import TASK_OPTIONS
 
@@ -15,7 +16,7 @@ from tasks.policy import TASK_OPTIONS
 def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
     """The source to read, a folder or s3:// (``open_source``); the default one is generated on first use."""
     root = Path(source)
-    if source == settings.DEFAULT_SOURCE and not root.exists():
+    if source == SAMPLE_SOURCE and not root.exists():
         sample = generator.ensure_sample(root)
         if sample is not None:
             get_run_logger().info(

@@ -88,6 +88,17 @@ def prefect_api() -> Iterator[PrefectServer]:
     yield from _run_service(prefect_server)
 
 
+#: Fixtures that start a real service: a test that uses one is slow whatever it does.
+SERVICE_FIXTURES = frozenset({"postgres", "pg_url", "s3_server", "prefect_api"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks ``slow`` every test that needs a real service, so that ``make test-fast`` leaves it out."""
+    for item in items:
+        if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # ============================================================================
 # END real-service fixtures
 # ============================================================================

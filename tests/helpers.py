@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from sparkify import steps
+from sparkify.run import LoadRun
 from sparkify.schema import STAR_SCHEMA
+from sparkify.sources import open_source
+from sparkify.warehouse import connect
+from sparkify.window import Window
 
 
 def duckdb_url(directory: Path) -> str:
@@ -32,3 +38,17 @@ def star_contents(url: str) -> dict[str, list[tuple[Any, ...]]]:
         fetched = rows(url, f"SELECT {columns} FROM {table.name}")
         contents[table.name] = sorted(fetched, key=lambda row: tuple((value is None, str(value)) for value in row))
     return contents
+
+
+def run_steps(source: Path, url: str, window_start: datetime | None = None, window_end: datetime | None = None) -> None:
+    """Every step of a run, in the flow's order, without Prefect: for tests of the SQL's rules, not of the flow.
+
+    Every quality check must pass, as the flow's would.
+    """
+    warehouse = connect(url)
+    try:
+        run = LoadRun.new(Window.from_bounds(window_start, window_end))
+        results = steps.run_in_order(warehouse, open_source(str(source)), run)
+    finally:
+        warehouse.engine.dispose()
+    assert [result.describe() for result in results if not result.passed] == []

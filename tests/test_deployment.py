@@ -33,6 +33,7 @@ from deployments import blocks as operator_blocks
 from deployments import serve as served
 from flows.cli import _range_bound, build_parser
 from sparkify.generator import GeneratedSource, GeneratorConfig, generate
+from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
 from tests.helpers import rows, star_contents
 from tests.services import PrefectServer, http_get, http_post
@@ -221,7 +222,7 @@ def test_deploy_registers_the_hourly_utc_schedule_with_the_dags_policies(deploye
     assert deployment["global_concurrency_limit"]["limit"] == 3
     assert deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE"
     assert deployment["work_pool_name"] == POOL
-    assert deployment["entrypoint"] == "flows/etl.py:sparkify_etl"
+    assert deployment["entrypoint"] == "flows/etl/flow.py:sparkify_etl"
     assert deployment["parameters"] == {"source": "data/sample", "warehouse": "duckdb:///data/sparkify.duckdb"}
     # the pull step leads every run to this checkout, wherever it was cloned
     assert deployment["pull_steps"] == [
@@ -394,7 +395,7 @@ def test_a_backfill_with_a_failed_window_says_so_and_exits_1(operator: Operator,
     ],
 )
 def test_a_backfill_range_includes_its_last_day(start: str, end: str, expected: str) -> None:
-    args = build_parser().parse_args(["backfill", "--start", start, "--end", end])
+    args = build_parser(get_settings()).parse_args(["backfill", "--start", start, "--end", end])
     span = Window(_range_bound(args.start, end=False), _range_bound(args.end, end=True))
     assert str(span) == expected
 
@@ -486,19 +487,23 @@ def test_blocks_are_created_and_updated_from_the_environment(operator: Operator)
     assert "nothing to save" in nothing.stderr
 
 
-def test_copy_reads_s3_with_the_iam_role_when_there_is_one_else_with_the_keys() -> None:
+def test_copy_reads_s3_with_the_iam_role_when_there_is_one_else_with_the_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     keys = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "x" * 40}
-    redshift = {"SPARKIFY_WAREHOUSE_DRIVER": "redshift+redshift_connector", "SPARKIFY_WAREHOUSE_DATABASE": "dev"}
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE_DRIVER", "redshift+redshift_connector")
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE_DATABASE", "dev")
     role = "arn:aws:iam::123456789012:role/copy"
-    with_role = {**keys, **redshift, "SPARKIFY_COPY_IAM_ROLE": role, "SPARKIFY_COPY_MAX_ERROR": "10"}
-    block = operator_blocks.warehouse_connection(with_role, operator_blocks.aws_credentials(with_role))
-    assert (block.iam_role_arn, block.aws_credentials, block.copy_max_error) == (role, None, 10)
-    block = operator_blocks.warehouse_connection({**keys, **redshift}, operator_blocks.aws_credentials(keys))
+    block = operator_blocks.warehouse_connection(get_settings(), operator_blocks.aws_credentials(keys))
     assert block.aws_credentials.aws_access_key_id == "AKIAIOSFODNN7EXAMPLE"
-    with pytest.raises(ValueError, match="SPARKIFY_WAREHOUSE_PORT must be a whole number"):
-        operator_blocks.warehouse_connection(
-            {**redshift, "SPARKIFY_WAREHOUSE_PORT": "five"}, operator_blocks.aws_credentials({})
-        )
+    assert block.copy_max_error is None  # unset: runs follow the environment they run in
+    monkeypatch.setenv("SPARKIFY_COPY_IAM_ROLE", role)
+    monkeypatch.setenv("SPARKIFY_COPY_MAX_ERROR", "10")
+    block = operator_blocks.warehouse_connection(get_settings(), operator_blocks.aws_credentials(keys))
+    assert (block.iam_role_arn, block.aws_credentials, block.copy_max_error) == (role, None, 10)
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE_PORT", "five")
+    with pytest.raises(SettingsError, match="SPARKIFY_WAREHOUSE_PORT: Input should be a valid integer"):
+        get_settings()
 
 
 def test_serve_registers_the_same_deployment_and_runs_it_without_a_worker(
@@ -548,7 +553,7 @@ def test_serve_reads_the_schedule_and_policies_from_prefect_yaml() -> None:
     assert deployment.parameters == spec["parameters"]
     assert deployment.concurrency_limit == spec["concurrency_limit"]["limit"] == 3
     assert deployment.concurrency_options.collision_strategy.value == spec["concurrency_limit"]["collision_strategy"]
-    assert deployment.entrypoint.endswith("flows/etl.py:sparkify_etl")
+    assert deployment.entrypoint.endswith("flows/etl/flow.py:sparkify_etl")
 
 
 def test_serve_refuses_a_schedule_it_would_not_carry(tmp_path: Path) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,7 @@ from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
 from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows
+from tests.helpers import duckdb_url
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)]
@@ -143,26 +140,3 @@ def test_a_failed_run_exits_non_zero_with_an_actionable_message(
     assert main(["--source", str(source), "--warehouse", duckdb_url(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "sparkify-etl failed: no NextSong event in" in err
-
-
-def test_the_default_command_generates_the_sample_and_loads_it(tmp_path: Path) -> None:
-    """``python -m flows.etl`` exactly as the README runs it, defaults pointed at a scratch folder."""
-    env = {
-        **os.environ,
-        "SPARKIFY_SOURCE": str(tmp_path / "sample"),
-        "SPARKIFY_WAREHOUSE": duckdb_url(tmp_path),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    env.pop("PREFECT_API_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.etl"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "sparkify-etl succeeded" in done.stdout
-    assert (tmp_path / "sample" / "log_data").is_dir()
-    [(songplays,)] = rows(duckdb_url(tmp_path), "SELECT COUNT(*) FROM songplays")
-    nextsong_lines = sum(
-        path.read_text().count('"page":"NextSong"') for path in (tmp_path / "sample" / "log_data").rglob("*.json")
-    )
-    assert songplays == nextsong_lines > 0
-    assert f"songplays {songplays}" in done.stdout

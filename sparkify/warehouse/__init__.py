@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from sparkify.settings import get_settings
 from sparkify.warehouse.base import Warehouse
 from sparkify.warehouse.duckdb import DuckDBWarehouse
 from sparkify.warehouse.postgres import PostgresWarehouse
@@ -26,22 +27,39 @@ class WarehouseConfigError(ValueError):
     """The warehouse URL names an engine the pipeline does not support."""
 
 
-def connect(url: str | sa.URL | None = None, *, block: str | WarehouseConnection | None = None) -> Warehouse:
+def connect(
+    url: str | sa.URL | None = None,
+    *,
+    block: str | WarehouseConnection | None = None,
+    max_errors: int | None = None,
+) -> Warehouse:
     """The warehouse for a SQLAlchemy URL such as ``duckdb:///data/sparkify.duckdb``.
 
     A ``WarehouseConnection`` block (or the name it was saved under) wins over the URL:
     it is how a password and Redshift's COPY credentials reach a run without a URL holding them.
+    ``max_errors`` is the run's error budget, when it sets one (:func:`error_budget`).
     """
     if block is not None:
         # imported here: prefect-aws (which the block type needs) is slow to import and local runs skip it
         from sparkify.blocks import WarehouseConnection
 
         connection = WarehouseConnection.load(block) if isinstance(block, str) else block
-        return _engine_class(connection.url()).from_connection(connection)
+        budget = error_budget(max_errors, connection.copy_max_error)
+        return _engine_class(connection.url()).from_connection(connection, budget)
     if url is None:
         raise WarehouseConfigError("give a warehouse URL or the name of a WarehouseConnection block")
     parsed = make_url(url)
-    return _engine_class(parsed).from_url(parsed)
+    return _engine_class(parsed).from_url(parsed, error_budget(max_errors))
+
+
+def error_budget(run: int | None, block: int | None = None) -> int:
+    """Bad records a feed may have before the run fails: the run's, else the block's, else the settings'."""
+    budget = next((value for value in (run, block) if value is not None), None)
+    if budget is None:
+        return get_settings().copy_max_error
+    if budget < 0:
+        raise WarehouseConfigError(f"the error budget (max_errors) must be 0 or more, not {budget}")
+    return budget
 
 
 def _engine_class(url: sa.URL) -> type[Warehouse]:
@@ -52,4 +70,4 @@ def _engine_class(url: sa.URL) -> type[Warehouse]:
     return _ENGINES[backend]
 
 
-__all__ = ["Warehouse", "WarehouseConfigError", "connect"]
+__all__ = ["Warehouse", "WarehouseConfigError", "connect", "error_budget"]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.schema import CreateTable, DropTable
 
-from sparkify import schema, settings, sql
+from sparkify import schema, sql
 from sparkify.records import Rejection
 from sparkify.sources import Source
 from sparkify.window import Window
@@ -28,19 +28,19 @@ if TYPE_CHECKING:
 class Warehouse(ABC):
     """A SQLAlchemy engine plus the engine-specific staging the pipeline needs."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, max_errors: int) -> None:
         self.engine = engine
-        #: Bad records a feed may have before the run fails (the flow's ``max_errors`` overrides it).
-        self.max_errors = settings.COPY_MAX_ERROR
+        #: Bad records a feed may have before the run fails (``sparkify.warehouse.error_budget``).
+        self.max_errors = max_errors
 
     @classmethod
-    def from_url(cls, url: sa.URL) -> Warehouse:
-        return cls(sa.create_engine(url))
+    def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
+        return cls(sa.create_engine(url), max_errors)
 
     @classmethod
-    def from_connection(cls, connection: WarehouseConnection) -> Warehouse:
+    def from_connection(cls, connection: WarehouseConnection, max_errors: int) -> Warehouse:
         """The warehouse a Prefect block describes; an engine that needs more than the URL overrides it."""
-        return cls.from_url(connection.url())
+        return cls.from_url(connection.url(), max_errors)
 
     @property
     def dialect(self) -> Dialect:

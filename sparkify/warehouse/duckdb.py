@@ -33,14 +33,14 @@ class DuckDBWarehouse(Warehouse):
     """Stages JSON by reading the source files with DuckDB itself; CSV logs once screened in Python."""
 
     @classmethod
-    def from_url(cls, url: sa.URL) -> Warehouse:
+    def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
         if url.database in (None, "", ":memory:"):
             # every pooled connection would see its own empty database
             raise ValueError(
                 "an in-memory DuckDB cannot be shared by the run's tasks: give a file, e.g. duckdb:///data/sparkify.duckdb"
             )
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return super().from_url(url)
+        return super().from_url(url, max_errors)
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -46,13 +46,13 @@ class PostgresWarehouse(Warehouse):
     """Stages by streaming the source objects through COPY FROM STDIN (psycopg 3)."""
 
     @classmethod
-    def from_url(cls, url: sa.URL) -> Warehouse:
+    def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
         # COPY FROM STDIN is psycopg 3's API: a bare postgresql:// means it, another driver cannot stage
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         if url.get_driver_name() != "psycopg":
             raise ValueError(f"PostgreSQL is reached through psycopg 3: use postgresql+psycopg://, not {url!r}")
-        return super().from_url(url)
+        return super().from_url(url, max_errors)
 
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         if not keys:

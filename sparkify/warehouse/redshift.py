@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy_redshift.commands import CopyCommand, Format
 
-from sparkify import settings
+from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, LOG_PREFIX, SONG_PREFIX, Source, SourceError
 from sparkify.warehouse.base import Warehouse
 from sparkify.window import Window
@@ -48,25 +48,26 @@ class S3Located(Protocol):
 
 @dataclass(frozen=True)
 class CopyOptions:
-    """How COPY reads S3: an IAM role the cluster assumes (preferred) or access keys; region; error budget."""
+    """How COPY reads S3: an IAM role the cluster assumes (preferred) or access keys, and the region."""
 
     iam_role_arn: str | None = None
     access_key_id: str | None = None
     secret_access_key: SecretStr | None = None
     session_token: SecretStr | None = None
     region: str | None = None
-    max_error: int = 0
 
     @classmethod
     def from_settings(cls) -> CopyOptions:
         """For a plain ``redshift+redshift_connector://`` URL: the role and region from the environment."""
-        return cls(iam_role_arn=settings.COPY_IAM_ROLE, region=settings.COPY_REGION, max_error=settings.COPY_MAX_ERROR)
+        configured = get_settings()
+        return cls(iam_role_arn=configured.copy_iam_role, region=configured.copy_region)
 
     @classmethod
     def from_block(cls, connection: WarehouseConnection) -> CopyOptions:
         """The block's role, or else its AWS keys; unset values fall back to the environment's."""
         aws = connection.aws_credentials
-        role = connection.iam_role_arn or (settings.COPY_IAM_ROLE if aws is None else None)
+        configured = get_settings()
+        role = connection.iam_role_arn or (configured.copy_iam_role if aws is None else None)
         keys = aws if role is None else None
         token = keys.aws_session_token if keys else None
         return cls(
@@ -74,8 +75,7 @@ class CopyOptions:
             access_key_id=keys.aws_access_key_id if keys else None,
             secret_access_key=keys.aws_secret_access_key if keys else None,
             session_token=SecretStr(token) if token else None,
-            region=connection.region or (aws.region_name if aws else None) or settings.COPY_REGION,
-            max_error=settings.COPY_MAX_ERROR if connection.copy_max_error is None else connection.copy_max_error,
+            region=connection.region or (aws.region_name if aws else None) or configured.copy_region,
         )
 
     def credentials(self) -> dict[str, str]:
@@ -102,23 +102,21 @@ class CopyOptions:
 class RedshiftWarehouse(Warehouse):
     """Stages with ``COPY … FROM 's3://…'``: the cluster reads the bucket, this process only sends SQL."""
 
-    def __init__(self, engine: Engine, copy: CopyOptions, serverless: bool = False) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, max_errors: int, copy: CopyOptions, serverless: bool = False) -> None:
+        super().__init__(engine, max_errors)
         self.copy = copy
-        # one number governs all engines: the block's (or environment's) COPY budget is the run's
-        self.max_errors = copy.max_error
         # Serverless has no STL_LOAD_ERRORS: COPY's load errors are read from SYS_LOAD_ERROR_DETAIL there
         self.serverless = serverless
 
     @classmethod
-    def from_url(cls, url: sa.URL) -> Warehouse:
-        return cls(_engine(url), CopyOptions.from_settings(), serverless=is_serverless(url.host))
+    def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
+        return cls(_engine(url), max_errors, CopyOptions.from_settings(), serverless=is_serverless(url.host))
 
     @classmethod
-    def from_connection(cls, connection: WarehouseConnection) -> Warehouse:
+    def from_connection(cls, connection: WarehouseConnection, max_errors: int) -> Warehouse:
         """The block's ``serverless`` says which kind of Redshift it is; unset, its host does."""
         serverless = is_serverless(connection.host) if connection.serverless is None else connection.serverless
-        return cls(_engine(connection.url()), CopyOptions.from_block(connection), serverless=serverless)
+        return cls(_engine(connection.url()), max_errors, CopyOptions.from_block(connection), serverless=serverless)
 
     def secrets(self) -> tuple[str, ...]:
         return (*super().secrets(), *self.copy.secrets())

@@ -1,7 +1,8 @@
 """The Sparkify ETL: raw song and event files into the star schema, checked.
 
 Orchestration only; every step is a task under ``tasks/`` and every statement a
-file under ``sql/``. Run it with ``python -m flows.etl`` (``--help`` for options).
+file under ``sql/``. Run it with ``python -m flows.etl`` or ``sparkify run`` (``--help`` for options):
+the command line (``flows/cli.py``) imports this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from prefect import flow
 from prefect.futures import PrefectFutureList
 from prefect.runtime import flow_run
 
-from sparkify import settings
 from sparkify.errors import EmptySourceError
 from sparkify.records import Staged, TooManyBadRecordsError
 from sparkify.run import LoadRun
 from sparkify.schema import DIMENSIONS
+from sparkify.settings import get_settings
 from sparkify.warehouse import connect
 from sparkify.window import Interval, Window
 from tasks.loading import load_dimension, load_songplays
@@ -62,8 +63,8 @@ class RunSummary:
 
 @flow(name="sparkify-etl")
 def sparkify_etl(
-    source: str = settings.DEFAULT_SOURCE,
-    warehouse: str = settings.DEFAULT_WAREHOUSE,
+    source: str | None = None,
+    warehouse: str | None = None,
     window_start: datetime | None = None,
     window_end: datetime | None = None,
     interval: Interval | None = None,
@@ -72,25 +73,31 @@ def sparkify_etl(
     events_format: str = "json",
     max_errors: int | None = None,
 ) -> RunSummary:
-    """Loads the source's events of [window_start, window_end) (all of them by default) into the star schema.
+    """Loads the source's events of a window (all of them by default) into the star schema, then checks it.
 
-    ``interval`` ("hour" or "day", set by the deployment's schedule) loads instead the
-    interval completed at the run's scheduled start: the run due at 10:00 loads [09:00, 10:00).
-    ``warehouse_block`` names a saved ``WarehouseConnection`` block, used instead of the
-    ``warehouse`` URL: how a password and Redshift's COPY credentials reach a run.
-    ``source`` is a folder or ``s3://bucket/prefix``; ``s3_block`` names a saved prefect-aws
-    ``S3Bucket`` block to read it with (else the standard AWS credential chain), and
-    ``events_format`` ("json" or "csv") says how the event logs are written.
-    Bad records are kept in ``rejected_records``, not loaded; more than ``max_errors`` in a feed
-    fails the run (default: the warehouse block's ``copy_max_error``, else SPARKIFY_COPY_MAX_ERROR, 100).
+    Args:
+        source: Folder or s3://bucket/prefix holding song_data/ and log_data/ (default: SPARKIFY_SOURCE,
+            else the generated sample in data/sample).
+        warehouse: SQLAlchemy URL of the warehouse (default: SPARKIFY_WAREHOUSE, else the DuckDB file
+            data/sparkify.duckdb). A password belongs in a block, not here: parameters are stored in the clear.
+        window_start: Load only events at or after this time (UTC), with window_end.
+        window_end: Load only events before this time (UTC), with window_start.
+        interval: "hour" or "day", set by the deployment's schedule: load the interval completed at the
+            run's scheduled start (the run due at 10:00 loads [09:00, 10:00)) instead of a given window.
+        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse: how a
+            password and Redshift's COPY credentials reach a run.
+        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with (default: the
+            standard AWS credential chain).
+        events_format: "json" (one object a line) or "csv" (a header row): how the event logs are written.
+        max_errors: Bad records (kept in rejected_records) a feed may have before the run fails (default:
+            the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR, 100).
     """
+    configured = get_settings()
     window = Window.for_run(window_start, window_end, interval, flow_run.scheduled_start_time)
     run = LoadRun.new(window, flow_run.id)
-    target = connect(warehouse, block=warehouse_block)
-    if max_errors is not None:
-        target.max_errors = max_errors  # Redshift's COPY skips as many (MAXERROR)
+    target = connect(warehouse or configured.warehouse, block=warehouse_block, max_errors=max_errors)
 
-    raw = prepare_source(source, s3_block, events_format)
+    raw = prepare_source(source or configured.source, s3_block, events_format)
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         create_tables(target)
@@ -121,9 +128,3 @@ def sparkify_etl(
         rejected_events=events.rejected,
         rejected_songs=songs.rejected,
     )
-
-
-if __name__ == "__main__":
-    from flows.cli import main
-
-    raise SystemExit(main())
