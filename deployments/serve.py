@@ -61,7 +61,7 @@ def concurrency_limit(spec: dict[str, Any]) -> int | ConcurrencyLimitConfig | No
 
 def build(name: str = "hourly") -> RunnerDeployment:
     """The served twin of prefect.yaml's deployment ``name``."""
-    from flows.etl import sparkify_etl
+    from flows.etl.flow import sparkify_etl
 
     spec = deployment_spec(name)
     return sparkify_etl.to_deployment(

@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.errors import EmptySourceError
 from sparkify.window import Interval, Window
 

@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
     if args.command == "plan":
         return print_plan(args)
 
-    from flows.etl import sparkify_etl
+    from flows.etl.flow import sparkify_etl
 
     try:
         summary = sparkify_etl(window_start=args.window_start, window_end=args.window_end, **_target(args))

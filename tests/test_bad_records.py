@@ -22,7 +22,7 @@ import sqlglot
 from sqlglot import exp
 
 from flows.cli import main
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify import records
 from sparkify.plan import plan
 from sparkify.records import TooManyBadRecordsError

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.blocks import WarehouseConnection
 from sparkify.warehouse import connect
 from sparkify.warehouse.duckdb import DuckDBWarehouse

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify import sql, steps
 from sparkify.errors import EmptySourceError
 from sparkify.generator import GeneratorConfig, generate

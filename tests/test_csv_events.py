@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.run import LoadRun
 from sparkify.sources import SourceError, open_source
 from sparkify.warehouse import connect

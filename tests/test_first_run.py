@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -67,7 +68,7 @@ def test_the_first_run_on_a_fresh_busy_machine_generates_the_sample_and_loads_it
 
 def test_the_flow_never_imports_the_command_line() -> None:
     """One module per flow in a process: the command line imports the flows, never the reverse."""
-    probe = "import sys, flows.etl, flows.backfill; print(sorted(m for m in sys.modules if m.startswith('flows')))"
+    probe = "import sys, flows.etl.flow, flows.backfill; print(sorted(m for m in sys.modules if m.startswith('flows')))"
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['flows', 'flows.backfill', 'flows.etl', 'flows.etl.flow']"
 
@@ -75,9 +76,12 @@ def test_the_flow_never_imports_the_command_line() -> None:
 @pytest.mark.slow
 def test_the_installed_package_runs_its_console_script_anywhere(tmp_path: Path) -> None:
     """``pip install .`` gives a ``sparkify`` command whose SQL files travel with it."""
+    # a copy of the project's files: setuptools builds in the tree it is given, and must not leave build/ here
+    project = tmp_path / "project"
+    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".*", "build", "data", "work", "*.egg-info"))
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(project)],
         check=True,
         capture_output=True,
     )

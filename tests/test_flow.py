@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.cli import main
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify import quality
 from sparkify.errors import DataQualityError
 from sparkify.run import LoadRun

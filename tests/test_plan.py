@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlglot
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.plan import PLAN_RUN_KEY, plan
 from sparkify.sources import SourceError
 from sparkify.window import Window

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.run import LoadRun
 from sparkify.sources import open_source
 from sparkify.warehouse import Warehouse, connect

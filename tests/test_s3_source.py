@@ -14,7 +14,7 @@ import pytest
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.sources import SourceError, open_source
 from sparkify.window import Window
 from tests.helpers import duckdb_url, star_contents

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.etl import sparkify_etl
+from flows.etl.flow import sparkify_etl
 from sparkify.errors import EmptySourceError
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, run_steps, star_contents

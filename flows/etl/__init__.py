@@ -1,5 +1,4 @@
-"""The ``sparkify-etl`` flow (``flow.py``); ``python -m flows.etl`` runs its command line (``flows.cli``)."""
+"""The ``sparkify-etl`` flow lives in ``flow.py``; ``python -m flows.etl`` runs the command line (``flows.cli``).
 
-from flows.etl.flow import RunSummary, sparkify_etl
-
-__all__ = ["RunSummary", "sparkify_etl"]
+Nothing is imported here, so that the command line checks the settings before the flow's modules read them.
+"""
