@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_options(plan)
     add_budget_option(plan)
     add_backfill_command(commands)
+    add_report_command(commands)
     return parser
 
 
@@ -139,6 +140,52 @@ def add_backfill_command(commands: argparse._SubParsersAction) -> None:
     backfill.add_argument("--s3-block", help="name of a saved prefect-aws S3Bucket block to read an s3:// --source")
 
 
+def add_report_command(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="print the listening report of a window from an existing warehouse",
+        description=(
+            "Print what users listened to (top songs and artists, plays by hour of day, free and paid, level "
+            "switches, plays matched to the catalog), read from the warehouse's marts, as the listening report "
+            "each run publishes. Runs nothing: the warehouse must have been loaded (by a run) already."
+        ),
+    )
+    report.add_argument(
+        "--warehouse",
+        default=settings.DEFAULT_WAREHOUSE,
+        help="SQLAlchemy URL of the warehouse (default: %(default)s; env SPARKIFY_WAREHOUSE)",
+    )
+    report.add_argument("--warehouse-block", help="name of a saved WarehouseConnection block, instead of --warehouse")
+    report.add_argument("--window-start", type=_utc, help="report the hours from this UTC time (default: everything)")
+    report.add_argument("--window-end", type=_utc, help="report the hours before this UTC time")
+
+
+def print_report(args: argparse.Namespace) -> int:
+    """The report on stdout; the marts it reads exist once a run has created the tables."""
+    import sqlalchemy as sa
+
+    from sparkify import report
+    from sparkify.warehouse import connect
+
+    try:
+        warehouse = connect(args.warehouse, block=args.warehouse_block)
+        with warehouse.exclusive():  # DuckDB: wait for a run writing the file
+            listening = report.read(warehouse, Window.from_bounds(args.window_start, args.window_end))
+    except sa.exc.DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        print(
+            f"sparkify-etl report failed: cannot read the marts ({reason}): "
+            "a run (python -m flows.etl) creates them with the tables",
+            file=sys.stderr,
+        )
+        return 1
+    except (PipelineError, ValueError) as error:
+        print(f"sparkify-etl report failed: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(report.render(listening))
+    return 0
+
+
 #: The options saying what to load and where (``add_target_options`` and ``--s3-block``), as the flows name them.
 TARGET_OPTIONS = ("source", "warehouse", "warehouse_block", "s3_block", "events_format")
 
@@ -193,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "plan":
         return print_plan(args)
+    if args.command == "report":
+        return print_report(args)
 
     from flows.etl import sparkify_etl
 
