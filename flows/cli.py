@@ -62,6 +62,7 @@ def build_parser(configured: Settings, prog: str = "sparkify") -> argparse.Argum
     )
     add_target_options(plan, configured, in_command=True)
     add_backfill_command(commands, configured)
+    add_report_command(commands, configured)
     return parser
 
 
@@ -154,6 +155,64 @@ def add_backfill_command(commands: argparse._SubParsersAction, configured: Setti
     add_target_options(backfill, configured, window=False, in_command=True)
 
 
+def add_report_command(commands: argparse._SubParsersAction, configured: Settings) -> None:
+    report = commands.add_parser(
+        "report",
+        help="print the listening report of a window from an existing warehouse",
+        description=(
+            "Print what users listened to (top songs and artists, plays by hour of day, free and paid, level "
+            "switches, plays matched to the catalog), read from the warehouse's marts, as the listening report "
+            "each run publishes. Runs nothing: the warehouse must have been loaded (by a run) already."
+        ),
+    )
+    # as in the other commands, an option left out keeps the value given before the command, or the default
+    report.add_argument(
+        "--warehouse",
+        default=argparse.SUPPRESS,
+        help=f"SQLAlchemy URL of the warehouse (default: {configured.warehouse}; env SPARKIFY_WAREHOUSE)",
+    )
+    report.add_argument(
+        "--warehouse-block",
+        default=argparse.SUPPRESS,
+        help="name of a saved WarehouseConnection block, instead of --warehouse",
+    )
+    report.add_argument(
+        "--window-start", type=_utc, default=argparse.SUPPRESS, help="report the hours from this UTC time"
+    )
+    report.add_argument(
+        "--window-end",
+        type=_utc,
+        default=argparse.SUPPRESS,
+        help="report the hours before this UTC time (with --window-start; default: every hour)",
+    )
+
+
+def print_report(args: argparse.Namespace) -> int:
+    """The report on stdout; the marts it reads exist once a run has created the tables."""
+    import sqlalchemy as sa
+
+    from sparkify import report
+    from sparkify.warehouse import connect
+
+    try:
+        warehouse = connect(args.warehouse, block=args.warehouse_block)
+        with warehouse.exclusive():  # DuckDB: wait for a run writing the file
+            listening = report.read(warehouse, Window.from_bounds(args.window_start, args.window_end))
+    except sa.exc.DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        print(
+            f"sparkify-etl report failed: cannot read the marts ({reason}): "
+            "a run (python -m flows.etl) creates them with the tables",
+            file=sys.stderr,
+        )
+        return 1
+    except (PipelineError, ValueError) as error:
+        print(f"sparkify-etl report failed: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(report.render(listening))
+    return 0
+
+
 #: The options saying what to load and where, as the flows name them: the same for a run and for a backfill.
 TARGET_OPTIONS = ("source", "warehouse", "warehouse_block", "s3_block", "events_format", "max_errors")
 
@@ -213,6 +272,8 @@ def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
         return 2
     if args.command == "plan":
         return print_plan(args)
+    if args.command == "report":
+        return print_report(args)
 
     from flows.etl.flow import sparkify_etl
 

@@ -31,6 +31,9 @@ songplays = sa.Table(
     sa.Column("session_id", sa.Integer),
     sa.Column("location", NAME),
     sa.Column("user_agent", TEXT),
+    sa.Column("song_title", TEXT, comment="the title the event names, kept for plays no catalog song matched yet"),
+    sa.Column("artist_name", TEXT, comment="the artist the event names"),
+    sa.Column("song_length", FLOAT, comment="the duration the event gives, in seconds"),
     redshift_distkey="song_id",
     redshift_sortkey="start_time",
 )

@@ -43,15 +43,18 @@ def read(path: str, dialect: str) -> str:
     raise FileNotFoundError(f"no SQL file sql/{path}.sql (nor sql/{dialect}/{path}.sql)")
 
 
-def script(folder: str, dialect: str) -> list[str]:
-    """The statement paths of ``sql/<folder>/``, in file-name order, overrides included."""
+def script(folder: str, dialect: str, missing_ok: bool = False) -> list[str]:
+    """The statement paths of ``sql/<folder>/``, in file-name order, overrides included.
+
+    ``missing_ok`` is for a folder only some engines need (``sql/<dialect>/<folder>/`` alone).
+    """
     names = {
         file.stem
         for base in (SQL_DIR / folder, SQL_DIR / dialect / folder)
         if base.is_dir()
         for file in base.glob("*.sql")
     }
-    if not names:
+    if not names and not missing_ok:
         raise FileNotFoundError(f"no SQL files under sql/{folder}/")
     return [f"{folder}/{name}" for name in sorted(names)]
 

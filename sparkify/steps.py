@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from sparkify import quality, schema
+from sparkify import quality, report, schema
 from sparkify.records import Staged
 from sparkify.run import LoadRun, stale_staging
 from sparkify.sources import Source
@@ -53,6 +53,11 @@ def check_quality(warehouse: Warehouse, run: LoadRun) -> tuple[list[quality.Chec
     return results, {table.name: warehouse.row_count(table.name) for table in schema.STAR_SCHEMA}
 
 
+def listening_report(warehouse: Warehouse, run: LoadRun) -> report.ListeningReport:
+    """What users listened to in the run's window, read from the marts."""
+    return report.read(warehouse, run.window)
+
+
 def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
     """This run's staging tables, and those of runs that crashed over a day ago (a day: none still runs)."""
     stale = [sa.Table(name, sa.MetaData()) for name in stale_staging(warehouse.staging_tables())]
@@ -87,4 +92,6 @@ def run_in_order(
     results, _ = check_quality(warehouse, run)
     announce("drop-staging")
     drop_staging(warehouse, run)
+    announce("listening-report")
+    listening_report(warehouse, run)
     return results

@@ -26,26 +26,26 @@ pytestmark = [
 ]
 
 
-def read_events() -> list[dict[str, Any]]:
+def read_events(root: Path = SAMPLE) -> list[dict[str, Any]]:
     return [
         json.loads(line)
-        for path in sorted((SAMPLE / "log_data").rglob("*.json"))
+        for path in sorted((root / "log_data").rglob("*.json"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
 
 
-def read_songs() -> list[dict[str, Any]]:
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted((SAMPLE / "song_data").rglob("*.json"))]
+def read_songs(root: Path = SAMPLE) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted((root / "song_data").rglob("*.json"))]
 
 
 def blank_to_none(text: str | None) -> str | None:
     return None if text is None or not text.strip() else text
 
 
-def expected_tables() -> dict[str, list[tuple[Any, ...]]]:
-    """The star schema as the issue defines it, computed without any SQL."""
-    events, songs = read_events(), read_songs()
+def expected_tables(root: Path = SAMPLE) -> dict[str, list[tuple[Any, ...]]]:
+    """The star schema of the source at ``root`` as the issue defines it, computed without any SQL."""
+    events, songs = read_events(root), read_songs(root)
     when = {id(e): EPOCH + timedelta(milliseconds=e["ts"]) for e in events}
 
     catalog: dict[tuple[str, str, float], dict[str, Any]] = {}
@@ -69,6 +69,9 @@ def expected_tables() -> dict[str, list[tuple[Any, ...]]]:
                 session,
                 e["location"],
                 e["userAgent"],
+                e["song"],
+                e["artist"],
+                e["length"],
             )
         )
 

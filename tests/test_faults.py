@@ -49,9 +49,12 @@ def libpq(url: str) -> str:
 
 @contextlib.contextmanager
 def locked(url: str, table: str) -> Iterator[psycopg.Connection]:
-    """Holds ``table`` locked from a second connection: the run stops at the first statement that touches it."""
+    """Holds ``table`` locked from a second connection: the run stops at the first statement that writes it.
+
+    Reads go on: the marts' views, replaced when the tables are created, read the tables they select from.
+    """
     with psycopg.connect(libpq(url)) as conn:
-        conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         yield conn
         conn.rollback()
 

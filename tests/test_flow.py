@@ -54,7 +54,7 @@ def test_a_failing_check_fails_the_run_saying_what_was_observed(tmp_path: Path) 
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_the_check_results_are_published_on_the_flow_run(tmp_path: Path) -> None:
+def test_the_check_results_and_the_listening_report_are_published_on_the_flow_run(tmp_path: Path) -> None:
     source = write_source(tmp_path / "source", PLAYS, CATALOG)
     state = sparkify_etl(source=str(source), warehouse=duckdb_url(tmp_path), return_state=True)
     assert state.is_completed()
@@ -67,6 +67,11 @@ def test_the_check_results_are_published_on_the_flow_run(tmp_path: Path) -> None
     table = json.loads(report.data) if isinstance(report.data, str) else report.data
     assert [row["check"] for row in table] == [check.name for check in quality.CHECKS]
     assert {row["status"] for row in table} == {"passed"}
+    [listening] = [artifact for artifact in artifacts if artifact.key == "sparkify-listening"]
+    assert listening.type == "markdown"
+    assert "**2 plays**; 2 of them (100.0%) matched" in listening.data
+    # both plays at 10 o'clock: one full bar
+    assert f"| 10 | 2 | {'█' * 30} |" in listening.data
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -23,6 +23,7 @@ from sparkify.warehouse import connect
 from sparkify.window import Interval, Window
 from tasks.loading import load_dimension, load_songplays
 from tasks.quality import run_quality_checks
+from tasks.report import publish_listening_report
 from tasks.schema import create_tables
 from tasks.source import prepare_source
 from tasks.staging import check_rejects, drop_staging, stage_events, stage_songs
@@ -117,6 +118,7 @@ def sparkify_etl(
         PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
         report = run_quality_checks(target, run)
         drop_staging(target, run)
+        publish_listening_report(target, run)
 
     return RunSummary(
         window=str(window),

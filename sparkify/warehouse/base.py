@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateTable, DropTable, ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from sparkify import schema, sql
 from sparkify.records import Rejection
@@ -100,10 +102,35 @@ class Warehouse(ABC):
 
     # -- tables -------------------------------------------------------------
     def create_tables(self) -> None:
-        """Creates the star schema and ``rejected_records`` where missing; existing tables and rows are kept."""
+        """Creates the star schema and ``rejected_records`` where missing, then (re)creates the marts.
+
+        Existing tables and rows are kept; a table created before a column was declared gains it
+        (NULL in its old rows). The marts' views are replaced on every run, so they follow the tables.
+        """
+        tables = (*schema.STAR_SCHEMA, schema.rejected_records)
         with self.engine.begin() as conn:
-            for table in (*schema.STAR_SCHEMA, schema.rejected_records):
+            # concurrent runs on a server engine take turns here (sql/<engine>/schema/, where one is needed)
+            for path in sql.script("schema", self.dialect.name, missing_ok=True):
+                conn.execute(self.statement(path))
+            for table in tables:
                 conn.execute(CreateTable(table, if_not_exists=True))
+            for table, column in self._undeclared_columns(conn, tables):
+                conn.execute(AddColumn(table, column))
+            for path in sql.script("marts", self.dialect.name):
+                conn.execute(self.statement(path))
+
+    def _undeclared_columns(self, conn: sa.Connection, tables: Sequence[sa.Table]) -> list[tuple[sa.Table, sa.Column]]:
+        """The declared columns each existing table lacks; a listing that finds nothing (a plan's) adds nothing."""
+        existing: dict[str, set[str]] = {}
+        for table_name, column_name in conn.execute(self.statement("catalog/table_columns")).all():
+            existing.setdefault(table_name, set()).add(column_name)
+        return [
+            (table, column)
+            for table in tables
+            if table.name in existing
+            for column in table.columns
+            if column.name not in existing[table.name]
+        ]
 
     def create_staging(self, table: sa.Table) -> None:
         """A fresh, empty staging table for this run."""
@@ -164,3 +191,17 @@ class Warehouse(ABC):
     @abstractmethod
     def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         """Loads the good song files ``keys`` into ``table``, the bad into ``rejected_records``; returns rows staged."""
+
+
+class AddColumn(ExecutableDDLElement):
+    """``ALTER TABLE … ADD COLUMN`` of one declared column: one column a statement, all Redshift accepts."""
+
+    def __init__(self, table: sa.Table, column: sa.Column) -> None:
+        self.table = table
+        self.column = column
+
+
+@compiles(AddColumn)
+def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    table = compiler.preparer.format_table(element.table)
+    return f"ALTER TABLE {table} ADD COLUMN {compiler.get_column_specification(element.column)}"

@@ -8,7 +8,10 @@ CREATE TABLE songplays (
     artist_id VARCHAR,
     session_id INTEGER,
     location VARCHAR,
-    user_agent VARCHAR
+    user_agent VARCHAR,
+    song_title VARCHAR,
+    artist_name VARCHAR,
+    song_length DOUBLE
 );
 
 CREATE TABLE users (

@@ -27,7 +27,10 @@ SELECT
     distinct_songs.artist_id,
     plays.sessionid,
     plays.location,
-    plays.useragent
+    plays.useragent,
+    plays.song,
+    plays.artist,
+    plays.length
 FROM plays
 LEFT JOIN distinct_songs
     ON distinct_songs.title = plays.song

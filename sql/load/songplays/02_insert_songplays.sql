@@ -1,6 +1,7 @@
 -- One fact per NextSong event of the window, matched or not to a catalog song.
 INSERT INTO songplays (
-    songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
+    songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent,
+    song_title, artist_name, song_length
 )
 WITH song_play_events AS (
     SELECT
@@ -59,7 +60,10 @@ SELECT
     catalog.artist_id,
     plays.sessionid AS session_id,
     plays.location,
-    plays.useragent AS user_agent
+    plays.useragent AS user_agent,
+    plays.song AS song_title,
+    plays.artist AS artist_name,
+    plays.length AS song_length
 FROM song_play_events AS plays
 LEFT JOIN distinct_catalog_songs AS catalog
     ON catalog.title = plays.song

@@ -1,0 +1,13 @@
+-- One row per listening session: its plays, when it started, and how long it lasted.
+CREATE OR REPLACE VIEW sessions AS
+SELECT
+    user_id,
+    session_id,
+    MIN(start_time) AS started_at,
+    MAX(start_time) AS last_play_at,
+    COUNT(*) AS plays,
+    -- from the first play's start to the last play's start
+    EXTRACT(EPOCH FROM MAX(start_time)) - EXTRACT(EPOCH FROM MIN(start_time)) AS span_seconds,
+    SUM(song_length) AS listening_seconds
+FROM songplays
+GROUP BY user_id, session_id;
