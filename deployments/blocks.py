@@ -15,8 +15,8 @@ Warehouse (WarehouseConnection block ``$SPARKIFY_WAREHOUSE_BLOCK``, default ``sp
 ``warehouse_block``):
     SPARKIFY_WAREHOUSE_DATABASE, SPARKIFY_WAREHOUSE_DRIVER (duckdb, postgresql+psycopg, redshift+redshift_connector),
     SPARKIFY_WAREHOUSE_HOST, SPARKIFY_WAREHOUSE_PORT, SPARKIFY_WAREHOUSE_USER, SPARKIFY_WAREHOUSE_PASSWORD,
-    SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR (Redshift's COPY). Without an IAM role,
-    COPY uses the AWS access keys above.
+    SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR, SPARKIFY_MANIFEST_PREFIX (Redshift's
+    COPY). Without an IAM role, COPY uses the AWS access keys above.
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def warehouse_connection(env: Mapping[str, str], credentials: AwsCredentials) ->
         iam_role_arn=role,
         region=_get(env, "SPARKIFY_COPY_REGION"),
         copy_max_error=_int(env, "SPARKIFY_COPY_MAX_ERROR"),
+        manifest_prefix=_get(env, "SPARKIFY_MANIFEST_PREFIX"),
         aws_credentials=keys,
     )
 

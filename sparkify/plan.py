@@ -157,6 +157,18 @@ class RecordingConnection:
         self._engine.record(statement, dict(parameters or {}))
         return _Result()
 
+    def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> _Result:
+        """A statement sent as written, with no parameters (Redshift's COPY): the plan shows it as sent."""
+        sql = self._engine.mask(statement.strip())
+        self._engine.statements.append(Statement(sql, statement, None))
+        self._engine.lines.append(f"{sql};")
+        return _Result()
+
+    @contextmanager
+    def begin(self) -> Iterator[RecordingConnection]:
+        with self._engine.begin():
+            yield self
+
 
 class RecordingEngine:
     """Stands in for a warehouse's ``Engine``: same URL and dialect, no connection ever opened."""
@@ -292,6 +304,12 @@ class PlannedS3Source(_PlannedSource):
 
     def song_keys(self) -> list[str]:
         return self._every_object(SONG_PREFIX, "json")
+
+    def write_url(self, url: str, body: bytes) -> None:
+        self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects it found.")
+
+    def delete_url(self, url: str) -> None:
+        self.recorder.note(f"a run deletes {url} once the COPY has read it.")
 
     def event_keys(self, window: Window) -> list[str]:
         if window.is_everything:

@@ -27,3 +27,7 @@ COPY_REGION = os.environ.get("SPARKIFY_COPY_REGION") or None
 #: also Redshift COPY's MAXERROR. 100 lets a few damaged lines or files through (each kept in rejected_records)
 #: while a feed that is broken as a whole (a day file of another format: hundreds of bad lines) fails the run.
 COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "100"))
+#: Redshift COPY reads exactly the objects a run listed, through a manifest the flow writes to S3: by default
+#: under the source's own ``manifests/`` folder; an s3:// prefix here (or the block's manifest_prefix) names
+#: another, writable one (a read-only source bucket such as udacity-dend needs one).
+MANIFEST_PREFIX = os.environ.get("SPARKIFY_MANIFEST_PREFIX") or None
