@@ -73,6 +73,7 @@ class RecordingRedshift:
         self.manifests: dict[str, dict[str, Any]] = {}
         self._rows: dict[str, int] = {}
         self._load_errors: dict[int, int] = {}
+        self._rejected: dict[tuple[Any, ...], int] = {}
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -85,7 +86,7 @@ class RecordingRedshift:
     # -- what the server answers ------------------------------------------------
     def answer(self, session: int, sql: str, params: tuple[Any, ...]) -> Reply:
         """The reply to one statement: the dialect's on-connect queries, counts, and COPY's real work."""
-        text = " ".join(sql.split())
+        text = statement_text(sql)
         lowered = text.lower()
         verb = lowered.split(" ", 1)[0]
         if lowered == "select pg_catalog.version()":
@@ -98,17 +99,25 @@ class RecordingRedshift:
             return self._copy(session, text)
         if verb in ("begin", "commit", "rollback", "lock", "create", "drop", "alter"):
             return Reply(verb.upper())
+        if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
+            run_key, feed = params[:2]
+            errors = self._load_errors.pop(session, 0)
+            self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
+            return Reply(f"INSERT 0 {errors}")
         if verb == "insert":
-            loaded = self._load_errors.pop(session, 0) if "load_error" in lowered else 1
-            return Reply(f"INSERT 0 {loaded}")
+            return Reply("INSERT 0 1")
         if verb == "delete":
             return Reply("DELETE 0")
+        if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
+            return Reply("SELECT 0", ("table_name", _VARCHAR), [])
+        if lowered.startswith("select count(*) from rejected_records"):
+            return Reply("SELECT 1", ("count", _INT8), [self._rejected.get(tuple(params), 0)])
         if verb in ("select", "with"):
             return Reply("SELECT 1", ("observed", _INT8), [self._observe(lowered)])
         raise AssertionError(f"the recorder has no answer for: {text}")
 
     def _observe(self, query: str) -> int:
-        """A table's row count where a query asks for it (non-zero: the checks want rows), else 0."""
+        """A table's row count where a query asks for it (the staged records, else 1: checks want rows), else 0."""
         counted = re.fullmatch(r"select count\(\*\) as observed from \"?(\w+)\"?", query)
         if counted:
             return self._rows.get(counted[1], 1)
@@ -123,13 +132,8 @@ class RecordingRedshift:
         self.manifests[manifest_url] = manifest
         good = bad = 0
         for entry in manifest["entries"]:
-            for line in self._read_object(entry["url"]).splitlines():
-                if not line.strip():
-                    continue
-                try:
-                    good, bad = (good + 1, bad) if isinstance(json.loads(line), dict) else (good, bad + 1)
-                except ValueError:
-                    bad += 1
+            for record in _json_records(self._read_object(entry["url"]).decode("utf-8", "replace")):
+                good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
         max_error = int(re.search(r"MAXERROR AS (\d+)", text)[1])
         self._load_errors[session] = bad
         if bad >= max_error:
@@ -220,14 +224,30 @@ class RecordingRedshift:
                     value = struct.pack("!q", row) if isinstance(row, int) else str(row).encode()
                     _send(stream, b"D", struct.pack("!hi", 1, len(value)) + value)
                 _send(stream, b"C", reply.tag.encode() + b"\0")
-                verb = query.split(None, 1)[0].lower()
+                verb = statement_text(query).split(" ", 1)[0].lower()
                 status = b"T" if verb == "begin" else b"I" if verb in ("commit", "rollback") else status
             elif kind == b"C":
                 _send(stream, b"3", b"")
 
 
+def _json_records(text: str) -> Iterator[Any]:
+    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them; None for a bad line."""
+    decoder, position = json.JSONDecoder(), 0
+    while (position := len(text) - len(text[position:].lstrip())) < len(text):
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except ValueError:
+            record, position = None, (text.find("\n", position) + 1 or len(text))
+        yield record
+
+
+def statement_text(sql: str) -> str:
+    """The statement without its comment lines, on one line."""
+    return " ".join(re.sub(r"--[^\n]*", " ", sql).split())
+
+
 def _describes_rows(query: str) -> bool:
-    return query.split(None, 1)[0].lower() in ("select", "with", "show")
+    return statement_text(query).split(" ", 1)[0].lower() in ("select", "with", "show")
 
 
 def _bind_values(rest: bytes, oids: tuple[int, ...]) -> tuple[Any, ...]:
