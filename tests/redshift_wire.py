@@ -74,6 +74,8 @@ class RecordingRedshift:
         self._rows: dict[str, int] = {}
         self._load_errors: dict[int, int] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
+        #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
+        self.faults: dict[str, dict[str, str] | None] = {}
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -214,7 +216,11 @@ class RecordingRedshift:
                 query, params = portal
                 with self._lock:
                     self.received.append(Received(session, query, params))
-                reply = self.answer(session, query, params)
+                    fault = next((f for f in self.faults if statement_text(query).startswith(f)), None)
+                    error = self.faults.pop(fault) if fault else "no fault"
+                if error is None:
+                    return  # the connection drops mid-statement
+                reply = Reply("", error=error) if isinstance(error, dict) else self.answer(session, query, params)
                 if reply.error:
                     payload = b"".join(key.encode() + value.encode() + b"\0" for key, value in reply.error.items())
                     _send(stream, b"E", payload + b"\0")

@@ -330,3 +330,44 @@ def test_a_denied_manifest_write_names_the_setting_that_fixes_it(
     assert "manifest_prefix" in str(run.error) and "SPARKIFY_MANIFEST_PREFIX" in str(run.error)
     assert run.copies() == []
 
+
+
+#: What Redshift answers when serializable isolation aborts a transaction (as redshift_connector reports it).
+SERIALIZABLE_ABORT = {
+    "S": "ERROR",
+    "C": "XX000",
+    "M": "1023",
+    "D": "Serializable isolation violation on table - 100167, transactions forming the cycle are: 55705701, 55705754",
+}
+
+
+@pytest.mark.parametrize(
+    ("fault", "retried"),
+    [
+        (SERIALIZABLE_ABORT, True),
+        (None, True),  # the connection is lost
+        ({"S": "ERROR", "C": "42601", "M": 'syntax error at or near "$1"'}, False),
+        ({"S": "ERROR", "C": "42501", "M": "permission denied for relation songplays"}, False),
+        ({"S": "ERROR", "C": "XX000", "M": "Load into table 'songplays' failed."}, False),  # XX000 alone is no abort
+    ],
+)
+def test_an_aborted_or_cut_transaction_is_retried_and_a_mistake_fails_at_once(
+    tmp_path: Path,
+    s3_server: S3Server,
+    recorder: RecordingRedshift,
+    caplog: pytest.LogCaptureFixture,
+    prefect_harness: None,
+    fault: dict[str, str] | None,
+    retried: bool,
+) -> None:
+    recorder.faults["DELETE FROM songplays"] = fault
+
+    run = run_flow(recorder, source_bucket(tmp_path, s3_server), caplog)
+
+    deletes = [r for r in run.received if statement_text(r.sql).startswith("DELETE FROM songplays")]
+    assert len(deletes) == (2 if retried else 1)
+    assert (run.error is None) == retried, run.error
+    # the retry is the whole transaction again, lock first
+    for delete in deletes:
+        before = [r for r in run.received[: run.received.index(delete)] if r.session == delete.session]
+        assert statement_text(before[-1].sql).endswith("LOCK songplays") and before[-2].sql == "begin transaction"
