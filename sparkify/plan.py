@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
+from redshift_connector.core import convert_paramstyle
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import UserDefinedType
@@ -59,6 +60,8 @@ _CREDENTIAL_SECRETS = re.compile(r"((?:aws_secret_access_key|token)=)[^;']*")
 DOWNLOAD_FOLDER = "<temporary download folder>"
 #: What stands for the file of screened CSV records DuckDB reads, a new temporary folder each run.
 SCREENED_CSV_FOLDER = "<temporary folder of the screened CSV records>"
+#: A bound parameter in the text redshift_connector sends.
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 _SCREENED_CSV = re.compile(re.escape(str(Path(tempfile.gettempdir(), SCREENED_CSV_PREFIX))) + r"[^/'\\]+")
 
 
@@ -223,13 +226,27 @@ class RecordingEngine:
                 statement = statement.bindparams(*_values(compiled, parameters))
         else:  # DDL: no parameters
             driver_sql, driver_parameters = compiled.string, {}
-        literal = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})).strip()
-        if self.dialect.paramstyle in ("format", "pyformat"):
-            # such drivers take % as a placeholder, so the dialect writes every % as %%: the plan shows the SQL
-            literal = literal.replace("%%", "%")
-        sql = self.mask(literal)
+        if self.dialect.driver == "redshift_connector":
+            sql = self.mask(self._as_sent(driver_sql, driver_parameters).strip())
+        else:
+            literal = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})).strip()
+            if self.dialect.paramstyle in ("format", "pyformat"):
+                # such drivers take % as a placeholder, so the dialect writes every % as %%: the plan shows the SQL
+                literal = literal.replace("%%", "%")
+            sql = self.mask(literal)
         self.statements.append(Statement(sql, driver_sql, driver_parameters))
         self.lines.append(f"{sql};")
+
+    def _as_sent(self, driver_sql: str, parameters: Any) -> str:
+        """The text redshift_connector sends (its own conversion of the placeholders to ``$n``), each ``$n``
+        followed by the value the driver binds to it, in a comment: ``$1 /* '2018-11-01 00:00:00' */``."""
+        wire, _ = convert_paramstyle(self.dialect.paramstyle, driver_sql)
+        values = tuple(parameters or ())
+        return _PLACEHOLDER.sub(lambda match: f"{match[0]} /* {self._literal(values[int(match[1]) - 1])} */", wire)
+
+    def _literal(self, value: Any) -> str:
+        rendered = str(sa.literal(value).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        return rendered.replace("%%", "%").replace("/*", "/ *").replace("*/", "* /")
 
 
 def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.BindParameter[Any]]:
@@ -298,9 +315,9 @@ class PlannedS3Source(_PlannedSource):
     def _every_object(self, prefix: str, suffix: str) -> list[str]:
         self.recorder.note(
             f"{prefix}/: a run lists every *.{suffix} object under {self.object_url(prefix)}/ "
-            f"and stages each; '{prefix}/**/*.{suffix}' stands for them below."
+            f"and stages each; '{prefix}/<every .{suffix} object>' stands for them below."
         )
-        return [f"{prefix}/**/*.{suffix}"]
+        return [f"{prefix}/<every .{suffix} object>"]
 
     def song_keys(self) -> list[str]:
         return self._every_object(SONG_PREFIX, "json")

@@ -170,7 +170,8 @@ def test_a_window_copies_its_day_files_through_one_manifest() -> None:
     assert f"-- a run writes {SOURCE}/manifests/plan/events.manifest" in text
     for day in (1, 2, 3):  # the rejects of exactly the day files read are replaced
         assert f"'{SOURCE}/log_data/2018/11/2018-11-0{day}-events.json'" in text
-    assert "WHERE start_time >= '2018-11-01 00:00:00'" in text
+    # as redshift_connector sends it: the value bound to $1, shown beside it
+    assert "WHERE start_time >= $1 /* '2018-11-01 00:00:00' */" in text
 
 
 def test_csv_event_logs_are_copied_as_csv_by_column_position() -> None:
@@ -321,8 +322,8 @@ def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_i
     for read, feed in zip(load_error_reads(planned), ["events", "songs"], strict=True):
         select = parse(read.sql).expression
         assert [column.sql("redshift") for column in select.expressions] == [
-            "'plan'",
-            f"'{feed}'",
+            "$1 /* 'plan' */",
+            f"$2 /* '{feed}' */",
             "TRIM(errors.file_name)",
             "CAST(errors.line_number AS INTEGER)",
             "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message)",

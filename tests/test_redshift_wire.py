@@ -25,7 +25,9 @@ from sqlglot import exp
 from flows.etl import RunSummary, sparkify_etl
 from sparkify import schema
 from sparkify.blocks import WarehouseConnection
+from sparkify.plan import PLAN_RUN_KEY, plan
 from sparkify.records import TooManyBadRecordsError
+from sparkify.window import Window
 from tests.redshift_wire import Received, RecordingRedshift, redirected, statement_text
 from tests.samples import CATALOG, EVENTS, new_bucket, use_s3, write_feeds
 from tests.services import S3Server, s3_client, upload_tree
@@ -187,6 +189,20 @@ def assert_redshift_accepts(run: WireRun) -> None:
             assert len(transaction) == 1, f"a COPY commits on its own: {transaction}"
 
 
+def assert_the_plan_is_the_traffic(run: WireRun, block: str, window: Window | None = None) -> None:
+    """``plan`` prints what the run sent: the same statements, as sent (the run's key and listed objects aside)."""
+    run_key = re.search(r"staging_events_(\w+)", " ".join(r.sql for r in run.received))[1]
+
+    def normalised(sql: str) -> str:
+        sql = re.sub(r"IN \(\$\d+(?:, \$\d+)*\)", "IN (…)", sql.replace(run_key, PLAN_RUN_KEY))
+        return sql.replace("\r", "").strip()
+
+    planned = plan(f"s3://{run.bucket}/raw", block=block, window=window)
+    shown = [re.sub(r"(\$\d+) /\* .*? \*/", r"\1", statement.sql) for statement in planned.statements]
+    sent = [r.sql for r in run.received if r.sql not in DRIVER_STATEMENTS]
+    assert sorted(normalised(sql) for sql in shown) == sorted(normalised(sql) for sql in sent)
+
+
 def copy_options(copy: Received) -> str:
     return statement_text(copy.sql)
 
@@ -237,6 +253,7 @@ def test_a_full_load_sends_only_what_redshift_accepts(
         assert read.session == copy.session and "pg_last_copy_id()" in read.sql
     # the manifests are removed once read
     assert keys_of(s3_server, bucket, "raw/manifests/") == []
+    assert_the_plan_is_the_traffic(run, "wire-redshift")
     for secret in (PASSWORD,):
         assert secret not in run.log
 
@@ -270,6 +287,7 @@ def test_an_hourly_run_copies_its_day_file_through_a_manifest_under_the_named_pr
     (delete,) = [r for r in run.received if statement_text(r.sql).startswith("DELETE FROM songplays")]
     assert delete.params == (datetime(2018, 11, 1, 10), datetime(2018, 11, 1, 11))
     assert keys_of(s3_server, manifests, "copy/") == []
+    assert_the_plan_is_the_traffic(run, "wire-redshift", Window(datetime(2018, 11, 1, 10), datetime(2018, 11, 1, 11)))
 
 
 def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_transaction(
