@@ -202,7 +202,11 @@ class RecordingRedshift:
                 column = self.answer(session, query, ()).column if _describes_rows(query) else None
                 if column:
                     name, oid = column
-                    _send(stream, b"T", struct.pack("!h", 1) + name.encode() + b"\0" + struct.pack("!ihihih", 0, 0, oid, -1, -1, 0))
+                    _send(
+                        stream,
+                        b"T",
+                        struct.pack("!h", 1) + name.encode() + b"\0" + struct.pack("!ihihih", 0, 0, oid, -1, -1, 0),
+                    )
                 else:
                     _send(stream, b"n", b"")
             elif kind == b"B":

@@ -357,7 +357,9 @@ def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> N
         lock, delete, read_back = statements[index + 1 : index + 4]
         assert lock.endswith("LOCK rejected_records")
         assert "DELETE FROM rejected_records WHERE feed = " in delete
-        assert re.search(r"IN \(\$2 /\* 's3://udacity-dend/sparkify/(log|song)_data/<every .json object>' \*/\)$", delete)
+        assert re.search(
+            r"IN \(\$2 /\* 's3://udacity-dend/sparkify/(log|song)_data/<every .json object>' \*/\)$", delete
+        )
         assert "FROM stl_load_errors AS errors WHERE errors.query = pg_last_copy_id()" in read_back
         parsed = sqlglot.parse_one(planned.statements[index + 3].sql, read="redshift")
         assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"

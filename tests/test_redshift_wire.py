@@ -223,7 +223,9 @@ def test_a_full_load_sends_only_what_redshift_accepts(
 ) -> None:
     day = "log_data/2018/11/2018-11-01-events.json"
     bucket = source_bucket(tmp_path, s3_server, {f"{day}.bak": b"{}", f"{day}.tmp": b"{}"})
-    expected_events = [f"s3://{bucket}/{key}" for key in keys_of(s3_server, bucket, "raw/log_data/") if key.endswith(".json")]
+    expected_events = [
+        f"s3://{bucket}/{key}" for key in keys_of(s3_server, bucket, "raw/log_data/") if key.endswith(".json")
+    ]
     expected_songs = [f"s3://{bucket}/{key}" for key in keys_of(s3_server, bucket, "raw/song_data/")]
 
     run = run_flow(recorder, bucket, caplog)
@@ -316,9 +318,13 @@ def test_a_copy_over_the_budget_fails_the_run_with_the_budget_message_and_shows_
 ) -> None:
     broken = b"\n".join(b"not a record %d" % line for line in range(BUDGET + 1))
     bucket = source_bucket(tmp_path, s3_server, {"log_data/2018/11/2018-11-09-events.json": broken})
-    keys = AwsCredentials(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, aws_session_token=SESSION_TOKEN)
+    keys = AwsCredentials(
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, aws_session_token=SESSION_TOKEN
+    )
 
-    run = run_flow(recorder, bucket, caplog, block="wire-keys", block_fields={"iam_role_arn": None, "aws_credentials": keys})
+    run = run_flow(
+        recorder, bucket, caplog, block="wire-keys", block_fields={"iam_role_arn": None, "aws_credentials": keys}
+    )
 
     assert isinstance(run.error, TooManyBadRecordsError), run.error
     assert f"{BUDGET + 1} of {BUDGET + 1} events records" in str(run.error)
@@ -347,7 +353,6 @@ def test_a_denied_manifest_write_names_the_setting_that_fixes_it(
 
     assert "manifest_prefix" in str(run.error) and "SPARKIFY_MANIFEST_PREFIX" in str(run.error)
     assert run.copies() == []
-
 
 
 #: What Redshift answers when serializable isolation aborts a transaction (as redshift_connector reports it).

@@ -133,7 +133,7 @@ class CopyOptions:
 
     @classmethod
     def from_settings(cls) -> CopyOptions:
-        """For a plain ``redshift+redshift_connector://`` URL: the role, region and manifest prefix from the environment."""
+        """For a plain ``redshift+redshift_connector://`` URL: role, region, manifest prefix from the environment."""
         return cls(
             iam_role_arn=settings.COPY_IAM_ROLE,
             region=settings.COPY_REGION,
