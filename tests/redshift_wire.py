@@ -110,6 +110,8 @@ class RecordingRedshift:
             return Reply("INSERT 0 1")
         if verb == "delete":
             return Reply("DELETE 0")
+        if verb == "update":
+            return Reply("UPDATE 0")
         if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
             return Reply("SELECT 0", ("table_name", _VARCHAR), [])
         if lowered.startswith("select count(*) from rejected_records"):

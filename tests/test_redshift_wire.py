@@ -189,9 +189,13 @@ def assert_redshift_accepts(run: WireRun) -> None:
             assert len(transaction) == 1, f"a COPY commits on its own: {transaction}"
 
 
+def run_key_of(run: WireRun) -> str:
+    return re.search(r"staging_events_(\w+)", " ".join(r.sql for r in run.received))[1]
+
+
 def assert_the_plan_is_the_traffic(run: WireRun, block: str, window: Window | None = None) -> None:
     """``plan`` prints what the run sent: the same statements, as sent (the run's key and listed objects aside)."""
-    run_key = re.search(r"staging_events_(\w+)", " ".join(r.sql for r in run.received))[1]
+    run_key = run_key_of(run)
 
     def normalised(sql: str) -> str:
         sql = re.sub(r"IN \(\$\d+(?:, \$\d+)*\)", "IN (…)", sql.replace(run_key, PLAN_RUN_KEY))
@@ -253,6 +257,17 @@ def test_a_full_load_sends_only_what_redshift_accepts(
         feed = "events" if copy.sql.startswith("COPY staging_events_") else "songs"
         read = next(s for s in after if "stl_load_errors" in s.sql and s.params[1] == feed)
         assert read.session == copy.session and "pg_last_copy_id()" in read.sql
+    # after each COPY, one locked transaction reads its load errors and moves the rows the screening rejects
+    for feed in ("events", "songs"):
+        (screening,) = [t for t in run.transactions() if any(f"UPDATE staging_{feed}_" in s.sql for s in t)]
+        texts = [statement_text(s.sql) for s in screening]
+        assert texts[0] == "LOCK rejected_records"
+        assert [text.split(" ", 2)[:2] for text in texts[-3:]] == [
+            ["UPDATE", f"staging_{feed}_{run_key_of(run)}"],
+            ["INSERT", "INTO"],
+            ["DELETE", "FROM"],
+        ]
+        assert "stl_load_errors" in texts[-4]
     # the manifests are removed once read
     assert keys_of(s3_server, bucket, "raw/manifests/") == []
     assert_the_plan_is_the_traffic(run, "wire-redshift")

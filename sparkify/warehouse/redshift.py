@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import botocore.exceptions
@@ -29,7 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy_redshift.commands import CopyCommand, Format, visit_copy_command
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
-from sparkify import records, settings
+from sparkify import records, settings, sql
 from sparkify.records import Staged
 from sparkify.sources import EVENT_COLUMNS, Source, SourceError
 from sparkify.warehouse.base import Warehouse
@@ -54,6 +55,25 @@ MASK = "***"
 #: Compiles COPY with its values written in. Its paramstyle is not the driver's ``format`` on purpose: a COPY is
 #: sent with no parameters, so the driver converts nothing, and a ``%`` in a value must stay one ``%``.
 _LITERAL_DIALECT = RedshiftDialect_redshift_connector(paramstyle="named")
+
+
+#: The SQL that judges the staged rows after each COPY, what COPY cannot: ``sql/redshift/screen/<feed>/``.
+SCREENING = "screen"
+#: Bytes a staged text may have beyond its column: at most one character (4 bytes in UTF-8), so that a value COPY's
+#: TRUNCATECOLUMNS cut is still longer than the column, and the screening rejects it instead of loading it cut.
+_CUT_MARGIN = 4
+
+
+def screened_staging(table: sa.Table) -> sa.Table:
+    """``table`` as Redshift stages it: text a character wider than the loads take, and the screening's verdict."""
+    columns = [
+        sa.Column(column.name, sa.String(column.type.length + _CUT_MARGIN))
+        if isinstance(column.type, sa.String)
+        else sa.Column(column.name, column.type)
+        for column in table.columns
+    ]
+    verdict = sa.Column("rejection", sa.String(256), comment="why the screening rejects the row; NULL: it is good")
+    return sa.Table(table.name, sa.MetaData(), *columns, verdict, **table.dialect_kwargs)
 
 
 class CopyConfigError(ValueError):
@@ -262,14 +282,22 @@ class RedshiftWarehouse(Warehouse):
             raise failure
         return self.row_count(table.name)
 
+    def create_staging(self, table: sa.Table) -> None:
+        """The staging table as the screening needs it (:func:`screened_staging`)."""
+        super().create_staging(screened_staging(table))
+
     def _copy_and_read_errors(
         self, command: CopyCommand, objects: list[str], feed: str, run_key: str
     ) -> sa.exc.DBAPIError | None:
-        """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first.
+        """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
+        reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
 
         Returns the COPY's error, if it failed: its load errors are read back all the same.
         """
         load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
+        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
+        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
+        screening = {"run_key": run_key, "source_object": copied, "rejected_at": datetime.now(UTC).replace(tzinfo=None)}
         failure = None
         with self.engine.connect() as conn:
             try:
@@ -279,8 +307,11 @@ class RedshiftWarehouse(Warehouse):
                 failure = self._masked(error)
             with conn.begin():
                 conn.execute(self.statement("rejects/lock_rejected_records"))
-                self.delete_rejects(conn, feed, objects)
+                self.delete_rejects(conn, feed, [*objects, copied])
                 conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
+                if failure is None:
+                    for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
+                        conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), screening)
         return failure
 
     def _masked(self, error: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
