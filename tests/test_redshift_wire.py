@@ -89,6 +89,28 @@ def recorder(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
     server.close()
 
 
+@dataclass
+class Wire:
+    """The S3 server, the recorder and the captured logs a wire test runs the flow with."""
+
+    s3: S3Server
+    recorder: RecordingRedshift
+    caplog: pytest.LogCaptureFixture
+
+    def bucket(self, tmp_path: Path, extra: dict[str, bytes] | None = None) -> str:
+        return source_bucket(tmp_path, self.s3, extra)
+
+    def run(self, bucket: str, **parameters: Any) -> WireRun:
+        return run_flow(self.recorder, bucket, self.caplog, **parameters)
+
+
+@pytest.fixture
+def wire(
+    s3_server: S3Server, recorder: RecordingRedshift, caplog: pytest.LogCaptureFixture, prefect_harness: None
+) -> Wire:
+    return Wire(s3_server, recorder, caplog)
+
+
 def source_bucket(tmp_path: Path, s3_server: S3Server, extra: dict[str, bytes] | None = None) -> str:
     """The sample feeds in a new bucket under ``raw/``, plus ``extra`` objects (key: bytes)."""
     bucket = new_bucket()
@@ -220,19 +242,16 @@ def manifest_urls(run: WireRun, feed: str) -> list[str]:
 
 def test_a_full_load_sends_only_what_redshift_accepts(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
 ) -> None:
     day = "log_data/2018/11/2018-11-01-events.json"
-    bucket = source_bucket(tmp_path, s3_server, {f"{day}.bak": b"{}", f"{day}.tmp": b"{}"})
+    bucket = wire.bucket(tmp_path, {f"{day}.bak": b"{}", f"{day}.tmp": b"{}"})
     expected_events = [
-        f"s3://{bucket}/{key}" for key in keys_of(s3_server, bucket, "raw/log_data/") if key.endswith(".json")
+        f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/log_data/") if key.endswith(".json")
     ]
-    expected_songs = [f"s3://{bucket}/{key}" for key in keys_of(s3_server, bucket, "raw/song_data/")]
+    expected_songs = [f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/song_data/")]
 
-    run = run_flow(recorder, bucket, caplog)
+    run = wire.run(bucket)
 
     assert run.error is None, run.error
     assert_redshift_accepts(run)
@@ -269,7 +288,7 @@ def test_a_full_load_sends_only_what_redshift_accepts(
         ]
         assert "stl_load_errors" in texts[-4]
     # the manifests are removed once read
-    assert keys_of(s3_server, bucket, "raw/manifests/") == []
+    assert keys_of(wire.s3, bucket, "raw/manifests/") == []
     assert_the_plan_is_the_traffic(run, "wire-redshift")
     for secret in (PASSWORD,):
         assert secret not in run.log
@@ -277,20 +296,15 @@ def test_a_full_load_sends_only_what_redshift_accepts(
 
 def test_an_hourly_run_copies_its_day_file_through_a_manifest_under_the_named_prefix(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
 ) -> None:
     day = "log_data/2018/11/2018-11-01-events.json"
-    bucket = source_bucket(tmp_path, s3_server, {f"{day}.bak": b"{}", f"{day}.tmp": b"not json"})
+    bucket = wire.bucket(tmp_path, {f"{day}.bak": b"{}", f"{day}.tmp": b"not json"})
     manifests = new_bucket()
-    s3_client(s3_server).create_bucket(Bucket=manifests)
+    s3_client(wire.s3).create_bucket(Bucket=manifests)
 
-    run = run_flow(
-        recorder,
+    run = wire.run(
         bucket,
-        caplog,
         window_start=datetime(2018, 11, 1, 10),
         window_end=datetime(2018, 11, 1, 11),
         block_fields={"manifest_prefix": f"s3://{manifests}/copy"},
@@ -303,18 +317,15 @@ def test_an_hourly_run_copies_its_day_file_through_a_manifest_under_the_named_pr
     # the window's facts are replaced under a lock, with the window's bounds bound as values
     (delete,) = [r for r in run.received if statement_text(r.sql).startswith("DELETE FROM songplays")]
     assert delete.params == (datetime(2018, 11, 1, 10), datetime(2018, 11, 1, 11))
-    assert keys_of(s3_server, manifests, "copy/") == []
+    assert keys_of(wire.s3, manifests, "copy/") == []
     assert_the_plan_is_the_traffic(run, "wire-redshift", Window(datetime(2018, 11, 1, 10), datetime(2018, 11, 1, 11)))
 
 
 def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_transaction(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
 ) -> None:
-    run = run_flow(recorder, source_bucket(tmp_path, s3_server), caplog, host=SERVERLESS_HOST, block="wire-serverless")
+    run = wire.run(wire.bucket(tmp_path), host=SERVERLESS_HOST, block="wire-serverless")
 
     assert run.error is None, run.error
     assert_redshift_accepts(run)
@@ -326,20 +337,15 @@ def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_trans
 
 def test_a_copy_over_the_budget_fails_the_run_with_the_budget_message_and_shows_no_secret(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
 ) -> None:
     broken = b"\n".join(b"not a record %d" % line for line in range(BUDGET + 1))
-    bucket = source_bucket(tmp_path, s3_server, {"log_data/2018/11/2018-11-09-events.json": broken})
+    bucket = wire.bucket(tmp_path, {"log_data/2018/11/2018-11-09-events.json": broken})
     keys = AwsCredentials(
         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, aws_session_token=SESSION_TOKEN
     )
 
-    run = run_flow(
-        recorder, bucket, caplog, block="wire-keys", block_fields={"iam_role_arn": None, "aws_credentials": keys}
-    )
+    run = wire.run(bucket, block="wire-keys", block_fields={"iam_role_arn": None, "aws_credentials": keys})
 
     assert isinstance(run.error, TooManyBadRecordsError), run.error
     assert f"{BUDGET + 1} of {BUDGET + 1} events records" in str(run.error)
@@ -354,15 +360,10 @@ def test_a_copy_over_the_budget_fails_the_run_with_the_budget_message_and_shows_
 
 def test_a_denied_manifest_write_names_the_setting_that_fixes_it(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
 ) -> None:
-    run = run_flow(
-        recorder,
-        source_bucket(tmp_path, s3_server),
-        caplog,
+    run = wire.run(
+        wire.bucket(tmp_path),
         block_fields={"manifest_prefix": "s3://no-such-bucket-sparkify/manifests"},
     )
 
@@ -391,16 +392,13 @@ SERIALIZABLE_ABORT = {
 )
 def test_an_aborted_or_cut_transaction_is_retried_and_a_mistake_fails_at_once(
     tmp_path: Path,
-    s3_server: S3Server,
-    recorder: RecordingRedshift,
-    caplog: pytest.LogCaptureFixture,
-    prefect_harness: None,
+    wire: Wire,
     fault: dict[str, str] | None,
     retried: bool,
 ) -> None:
-    recorder.faults["DELETE FROM songplays"] = fault
+    wire.recorder.faults["DELETE FROM songplays"] = fault
 
-    run = run_flow(recorder, source_bucket(tmp_path, s3_server), caplog)
+    run = wire.run(wire.bucket(tmp_path))
 
     deletes = [r for r in run.received if statement_text(r.sql).startswith("DELETE FROM songplays")]
     assert len(deletes) == (2 if retried else 1)

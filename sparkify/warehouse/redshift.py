@@ -17,6 +17,7 @@ commits alone, and its load errors are read back afterwards, by its query id.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -47,6 +48,8 @@ def is_serverless(host: str | None) -> bool:
     """A Serverless workgroup's endpoint: it has only the SYS monitoring views, none of the STL tables."""
     return host is not None and host.lower().rstrip(".").endswith(SERVERLESS_DOMAINS)
 
+
+logger = logging.getLogger(__name__)
 
 #: Where a run's COPY manifests go by default: a folder of the source's root, beside song_data/ and log_data/.
 MANIFEST_FOLDER = "manifests"
@@ -275,7 +278,7 @@ class RedshiftWarehouse(Warehouse):
         try:
             failure = self._copy_and_read_errors(command, objects, feed, run_key)
         finally:
-            source.delete_url(manifest)  # the COPY has read it; its load errors name the objects, not it
+            _delete_manifest(source, manifest)
         if failure is not None:
             rejected = self.rejected(run_key, feed)
             records.check_budget([Staged(feed, 0, rejected)], self.max_errors, source.uri, run_key)
@@ -307,7 +310,7 @@ class RedshiftWarehouse(Warehouse):
                 failure = self._masked(error)
             with conn.begin():
                 conn.execute(self.statement("rejects/lock_rejected_records"))
-                self.delete_rejects(conn, feed, [*objects, copied])
+                self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
                 conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
                 if failure is None:
                     for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
@@ -340,6 +343,14 @@ def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
             "or SPARKIFY_MANIFEST_PREFIX."
         ) from error
     return url
+
+
+def _delete_manifest(source: S3Located, url: str) -> None:
+    """The COPY has read it (its load errors name the objects, not it): a leftover is untidy, not wrong."""
+    try:
+        source.delete_url(url)
+    except botocore.exceptions.ClientError as error:
+        logger.warning("could not delete the COPY manifest %s (%s): grant s3:DeleteObject on its prefix", url, error)
 
 
 def _engine(url: sa.URL) -> Engine:
