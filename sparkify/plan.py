@@ -4,7 +4,11 @@ The plan is not a second list of statements kept by hand. It runs the very steps
 a flow run runs (:func:`sparkify.steps.run_in_order`) on the same warehouse class,
 whose engine is swapped for a :class:`RecordingEngine`: each statement is compiled
 by the warehouse's real dialect, once as the driver would receive it and once with
-its values inlined, and kept instead of sent. Secrets are masked on the way in.
+its values inlined, and kept instead of sent. On Redshift the plan prints the text
+redshift_connector sends (its ``$n`` placeholders, each bound value beside it in a
+comment; COPY with its values written in, as sent): reviewing the plan is reviewing
+the run's traffic (``tests/test_redshift_wire.py`` holds them equal). Secrets are
+masked on the way in.
 
 Sources are read as little as a plan needs: a local folder is listed but no file
 is read; an S3 source is neither listed nor read, and comment lines say which
