@@ -357,3 +357,16 @@ def test_the_serverless_read_back_compiles_with_the_redshift_dialect() -> None:
     parsed = parse(literal)
     assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
     assert parsed.find(exp.Join).this.name == "latest_copy"
+
+
+def test_the_manifest_prefix_comes_from_the_block_else_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "MANIFEST_PREFIX", "s3://sparkify-ops/manifests")
+    from_env = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE)))
+    assert all(" FROM 's3://sparkify-ops/manifests/plan/" in copy for copy in from_env)
+    from_block = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, manifest_prefix="s3://ops/copy/")))
+    assert [copy.split("'")[1] for copy in from_block] == [
+        "s3://ops/copy/plan/events.manifest",
+        "s3://ops/copy/plan/songs.manifest",
+    ]
+    with pytest.raises(CopyConfigError, match="manifest_prefix, or SPARKIFY_MANIFEST_PREFIX"):
+        plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, manifest_prefix="/tmp/manifests"))

@@ -325,7 +325,8 @@ def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_trans
     tmp_path: Path,
     wire: Wire,
 ) -> None:
-    run = wire.run(wire.bucket(tmp_path), host=SERVERLESS_HOST, block="wire-serverless")
+    bucket = wire.bucket(tmp_path)
+    run = wire.run(bucket, host=SERVERLESS_HOST, block="wire-serverless")
 
     assert run.error is None, run.error
     assert_redshift_accepts(run)
@@ -333,6 +334,9 @@ def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_trans
     assert len(reads) == 2 and not any("stl_load_errors" in r.sql for r in run.received)
     # each in the session of its COPY, the feeds' COPYs having run side by side in two sessions
     assert sorted(r.session for r in reads) == sorted(c.session for c in run.copies())
+    assert manifest_urls(run, "songs") == [f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/song_data/")]
+    assert all(f"MAXERROR AS {BUDGET + 1}" in copy.sql for copy in run.copies())
+    assert_the_plan_is_the_traffic(run, "wire-serverless")
 
 
 def test_a_copy_over_the_budget_fails_the_run_with_the_budget_message_and_shows_no_secret(
@@ -407,3 +411,24 @@ def test_an_aborted_or_cut_transaction_is_retried_and_a_mistake_fails_at_once(
     for delete in deletes:
         before = [r for r in run.received[: run.received.index(delete)] if r.session == delete.session]
         assert statement_text(before[-1].sql).endswith("LOCK songplays") and before[-2].sql == "begin transaction"
+
+
+def test_a_copy_the_cluster_refuses_fails_at_once_its_error_showing_no_secret(tmp_path: Path, wire: Wire) -> None:
+    wire.recorder.faults["COPY staging_songs_"] = {
+        "S": "ERROR",
+        "C": "XX000",
+        "M": "S3ServiceException:Access Denied,Status 403,Error AccessDenied",
+    }
+    keys = AwsCredentials(
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, aws_session_token=SESSION_TOKEN
+    )
+
+    run = wire.run(
+        wire.bucket(tmp_path), block="wire-refused", block_fields={"iam_role_arn": None, "aws_credentials": keys}
+    )
+
+    assert "Access Denied" in str(run.error)
+    assert len([copy for copy in run.copies() if copy.sql.startswith("COPY staging_songs_")]) == 1  # not retried
+    assert "COPY staging_songs_" in str(run.error)  # the statement is shown, its secrets masked
+    for secret in (PASSWORD, SECRET_KEY, SESSION_TOKEN):
+        assert secret not in run.log + repr(run.error) + str(run.error)
