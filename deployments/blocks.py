@@ -15,8 +15,8 @@ Warehouse (WarehouseConnection block ``$SPARKIFY_WAREHOUSE_BLOCK``, default ``sp
 ``warehouse_block``):
     SPARKIFY_WAREHOUSE_DATABASE, SPARKIFY_WAREHOUSE_DRIVER (duckdb, postgresql+psycopg, redshift+redshift_connector),
     SPARKIFY_WAREHOUSE_HOST, SPARKIFY_WAREHOUSE_PORT, SPARKIFY_WAREHOUSE_USER, SPARKIFY_WAREHOUSE_PASSWORD,
-    SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR (Redshift's COPY). Without an IAM role,
-    COPY uses the AWS access keys above.
+    SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR, SPARKIFY_MANIFEST_PREFIX (Redshift's
+    COPY). Without an IAM role, COPY uses the AWS access keys above.
 Every SPARKIFY_* variable is a field of ``sparkify.settings.Settings``, described there and in the README.
 """
 
@@ -89,6 +89,7 @@ def warehouse_connection(configured: Settings, credentials: AwsCredentials) -> W
         region=configured.copy_region,
         # only a budget set here is saved: unset, runs keep following SPARKIFY_COPY_MAX_ERROR where they run
         copy_max_error=configured.copy_max_error if "copy_max_error" in configured.model_fields_set else None,
+        manifest_prefix=configured.manifest_prefix,
         aws_credentials=keys,
     )
 

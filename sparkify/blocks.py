@@ -52,6 +52,13 @@ class WarehouseConnection(Block):
             "(default: SPARKIFY_COPY_MAX_ERROR, 100)."
         ),
     )
+    manifest_prefix: str | None = Field(
+        default=None,
+        description=(
+            "s3:// prefix the flow may write Redshift COPY manifests to (default: the source's manifests/ folder, "
+            "or SPARKIFY_MANIFEST_PREFIX); a read-only source bucket needs one."
+        ),
+    )
     serverless: bool | None = Field(
         default=None,
         description=(

@@ -4,7 +4,11 @@ The plan is not a second list of statements kept by hand. It runs the very steps
 a flow run runs (:func:`sparkify.steps.run_in_order`) on the same warehouse class,
 whose engine is swapped for a :class:`RecordingEngine`: each statement is compiled
 by the warehouse's real dialect, once as the driver would receive it and once with
-its values inlined, and kept instead of sent. Secrets are masked on the way in.
+its values inlined, and kept instead of sent. On Redshift the plan prints the text
+redshift_connector sends (its ``$n`` placeholders, each bound value beside it in a
+comment; COPY with its values written in, as sent): reviewing the plan is reviewing
+the run's traffic (``tests/test_redshift_wire.py`` holds them equal). Secrets are
+masked on the way in.
 
 Sources are read as little as a plan needs: a local folder is listed but no file
 is read; an S3 source is neither listed nor read, and comment lines say which
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
+from redshift_connector.core import convert_paramstyle
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import UserDefinedType
@@ -59,6 +64,8 @@ _CREDENTIAL_SECRETS = re.compile(r"((?:aws_secret_access_key|token)=)[^;']*")
 DOWNLOAD_FOLDER = "<temporary download folder>"
 #: What stands for the file of screened CSV records DuckDB reads, a new temporary folder each run.
 SCREENED_CSV_FOLDER = "<temporary folder of the screened CSV records>"
+#: A bound parameter in the text redshift_connector sends.
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 _SCREENED_CSV = re.compile(re.escape(str(Path(tempfile.gettempdir(), SCREENED_CSV_PREFIX))) + r"[^/'\\]+")
 
 
@@ -157,6 +164,18 @@ class RecordingConnection:
         self._engine.record(statement, dict(parameters or {}))
         return _Result()
 
+    def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> _Result:
+        """A statement sent as written, with no parameters (Redshift's COPY): the plan shows it as sent."""
+        sql = self._engine.mask(statement.strip())
+        self._engine.statements.append(Statement(sql, statement, None))
+        self._engine.lines.append(f"{sql};")
+        return _Result()
+
+    @contextmanager
+    def begin(self) -> Iterator[RecordingConnection]:
+        with self._engine.begin():
+            yield self
+
 
 class RecordingEngine:
     """Stands in for a warehouse's ``Engine``: same URL and dialect, no connection ever opened."""
@@ -211,13 +230,27 @@ class RecordingEngine:
                 statement = statement.bindparams(*_values(compiled, parameters))
         else:  # DDL: no parameters
             driver_sql, driver_parameters = compiled.string, {}
-        literal = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})).strip()
-        if self.dialect.paramstyle in ("format", "pyformat"):
-            # such drivers take % as a placeholder, so the dialect writes every % as %%: the plan shows the SQL
-            literal = literal.replace("%%", "%")
-        sql = self.mask(literal)
+        if self.dialect.driver == "redshift_connector":
+            sql = self.mask(self._as_sent(driver_sql, driver_parameters).strip())
+        else:
+            literal = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})).strip()
+            if self.dialect.paramstyle in ("format", "pyformat"):
+                # such drivers take % as a placeholder, so the dialect writes every % as %%: the plan shows the SQL
+                literal = literal.replace("%%", "%")
+            sql = self.mask(literal)
         self.statements.append(Statement(sql, driver_sql, driver_parameters))
         self.lines.append(f"{sql};")
+
+    def _as_sent(self, driver_sql: str, parameters: Any) -> str:
+        """The text redshift_connector sends (its own conversion of the placeholders to ``$n``), each ``$n``
+        followed by the value the driver binds to it, in a comment: ``$1 /* '2018-11-01 00:00:00' */``."""
+        wire, _ = convert_paramstyle(self.dialect.paramstyle, driver_sql)
+        values = tuple(parameters or ())
+        return _PLACEHOLDER.sub(lambda match: f"{match[0]} /* {self._literal(values[int(match[1]) - 1])} */", wire)
+
+    def _literal(self, value: Any) -> str:
+        rendered = str(sa.literal(value).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        return rendered.replace("%%", "%").replace("/*", "/ *").replace("*/", "* /")
 
 
 def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.BindParameter[Any]]:
@@ -286,12 +319,18 @@ class PlannedS3Source(_PlannedSource):
     def _every_object(self, prefix: str, suffix: str) -> list[str]:
         self.recorder.note(
             f"{prefix}/: a run lists every *.{suffix} object under {self.object_url(prefix)}/ "
-            f"and stages each; '{prefix}/**/*.{suffix}' stands for them below."
+            f"and stages each; '{prefix}/<every .{suffix} object>' stands for them below."
         )
-        return [f"{prefix}/**/*.{suffix}"]
+        return [f"{prefix}/<every .{suffix} object>"]
 
     def song_keys(self) -> list[str]:
         return self._every_object(SONG_PREFIX, "json")
+
+    def write_url(self, url: str, body: bytes) -> None:
+        self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects it found.")
+
+    def delete_url(self, url: str) -> None:
+        self.recorder.note(f"a run deletes {url} once the COPY has read it.")
 
     def event_keys(self, window: Window) -> list[str]:
         if window.is_everything:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     copy_region: str | None = Field(
         default=None, description="AWS region of the source bucket, when it is not the Redshift cluster's."
     )
+    manifest_prefix: str | None = Field(
+        default=None,
+        description="s3:// prefix Redshift's COPY manifests are written to (default: the source's manifests/ "
+        "folder); a read-only source bucket such as udacity-dend needs one. A block's manifest_prefix wins.",
+    )
     # -- what `python -m deployments.blocks` saves (AWS keys come from the standard AWS_* variables)
     s3_bucket: str | None = Field(default=None, description="Bucket of the s3:// source, saved as an S3Bucket block.")
     aws_block: str = Field(default="sparkify-aws", description="Name the AwsCredentials block is saved under.")

@@ -212,6 +212,15 @@ class S3Source:
         with self.open(key) as body, path.open("wb") as file:
             shutil.copyfileobj(body, file, 1 << 20)
 
+    def write_url(self, url: str, body: bytes) -> None:
+        """Writes an object the flow makes for Redshift (a COPY manifest), through this source's client."""
+        bucket, key = _bucket_and_key(url)
+        self._client.put_object(Bucket=bucket, Key=key, Body=body)
+
+    def delete_url(self, url: str) -> None:
+        bucket, key = _bucket_and_key(url)
+        self._client.delete_object(Bucket=bucket, Key=key)
+
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
         """The object's bytes, streamed from S3 as they are read."""
@@ -221,6 +230,11 @@ class S3Source:
             yield body
         finally:
             body.close()
+
+
+def _bucket_and_key(url: str) -> tuple[str, str]:
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return bucket, key
 
 
 def open_source(uri: str, *, s3_block: str | None = None, events_format: str = "json") -> Source:
@@ -247,7 +261,7 @@ def _s3_bucket(uri: str, block_name: str | None) -> S3Bucket:
     # imported here: prefect-aws takes ~0.4 s to import, which local runs need not pay
     from prefect_aws import AwsCredentials, S3Bucket
 
-    bucket_name, _, folder = uri.removeprefix("s3://").partition("/")
+    bucket_name, folder = _bucket_and_key(uri)
     if not bucket_name:
         raise SourceError(f"{uri} names no bucket: expected s3://bucket/prefix")
     if block_name is None:

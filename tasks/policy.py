@@ -24,10 +24,29 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+#: Redshift's serializable isolation violation: SQLSTATE XX000 (internal error, like many others) whose message is
+#: the code 1023. redshift_connector raises it as ProgrammingError with the server's fields as a dict.
+SERIALIZABLE_ABORT = {"C": "XX000", "M": "1023"}
+#: PostgreSQL's (and Redshift snapshot isolation's) serialization failure.
+SERIALIZATION_FAILURE = "40001"
+
+
+def is_serialization_abort(error: BaseException) -> bool:
+    """A transaction aborted by a concurrent one: running it again can succeed. Not any ProgrammingError."""
+    if not isinstance(error, sqlalchemy.exc.DBAPIError):
+        return False
+    fields = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    if not isinstance(fields, dict):
+        return False
+    return fields.get("C") == SERIALIZATION_FAILURE or all(
+        str(fields.get(key, "")).strip() == value for key, value in SERIALIZABLE_ABORT.items()
+    )
+
+
 def is_transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry only what may succeed next time; a failed check or bad input fails the run now."""
     error = state.data
-    return isinstance(error, TRANSIENT_ERRORS)
+    return isinstance(error, TRANSIENT_ERRORS) or is_serialization_abort(error)
 
 
 def task_options() -> dict[str, Any]:

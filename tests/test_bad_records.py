@@ -353,18 +353,21 @@ def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> N
     copies = [index for index, sql in enumerate(statements) if sql.startswith("COPY ")]
     assert len(copies) == 2
     for index in copies:
-        assert "MAXERROR AS 5" in statements[index]
-        delete, read_back = statements[index + 1], statements[index + 2]
+        assert "MAXERROR AS 6" in statements[index]  # COPY fails at 6 errors: the budget allows 5
+        lock, delete, read_back = statements[index + 1 : index + 4]
+        assert lock.endswith("LOCK rejected_records")
         assert "DELETE FROM rejected_records WHERE feed = " in delete
-        assert re.search(r"LIKE 's3://udacity-dend/sparkify/(log|song)_data/%'$", delete)
+        assert re.search(
+            r"IN \(\$2 /\* 's3://udacity-dend/sparkify/(log|song)_data/<every .json object>' \*/\)$", delete
+        )
         assert "FROM stl_load_errors AS errors WHERE errors.query = pg_last_copy_id()" in read_back
-        parsed = sqlglot.parse_one(planned.statements[index + 2].sql, read="redshift")
+        parsed = sqlglot.parse_one(planned.statements[index + 3].sql, read="redshift")
         assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
 
 
 def test_the_flow_budget_is_redshifts_maxerror() -> None:
     planned = plan("s3://udacity-dend/sparkify", block=redshift_block(iam_role_arn=ROLE), max_errors=3)
-    assert sum("MAXERROR AS 3" in statement.sql for statement in planned.statements) == 2
+    assert sum("MAXERROR AS 4" in statement.sql for statement in planned.statements) == 2
 
 
 @pytest.mark.usefixtures("prefect_harness")

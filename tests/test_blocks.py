@@ -110,8 +110,8 @@ def test_a_saved_block_reaches_redshift_through_redshift_connector_and_hides_its
     plan = run(
         registered, "-m", "flows.etl", "plan", "--source", "s3://udacity-dend", "--warehouse-block", "sparkify-prod"
     )
-    assert f"aws_iam_role={ROLE}" in plan.stdout
-    assert "FROM 's3://udacity-dend/log_data/'" in plan.stdout
+    assert f"IAM_ROLE '{ROLE}'" in plan.stdout
+    assert "FROM 's3://udacity-dend/manifests/plan/events.manifest'" in plan.stdout
     for secret in (PASSWORD, SECRET_KEY):
         assert secret not in loaded.stdout + loaded.stderr + plan.stdout + plan.stderr
 

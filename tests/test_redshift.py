@@ -22,13 +22,15 @@ from prefect_aws import AwsCredentials
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
-from sparkify import settings
 from sparkify.blocks import WarehouseConnection
 from sparkify.plan import Plan, Statement, plan
+from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, open_source
 from sparkify.warehouse import connect
 from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
 from sparkify.window import Window
+from tests.samples import new_bucket, use_s3, write_feeds
+from tests.services import S3Server, upload_tree
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "s3://udacity-dend/sparkify"
@@ -82,26 +84,27 @@ def test_every_statement_of_the_redshift_plan_is_valid_redshift_sql() -> None:
     kinds = [type(parse(statement.sql)).__name__ for statement in planned.statements]
     assert kinds.count("Copy") == 2
     assert {"Create", "Drop", "Copy", "Delete", "Insert", "Select"} <= set(kinds)
-    # each dimension's upsert locks its table first: runs for different windows take turns on it
-    assert kinds.count("Command") == 4
+    # each write of a shared table locks it first: the fact, the four dimensions, each feed's rejects
+    assert kinds.count("Command") == 7
     # and the plan as printed, BEGIN/COMMIT and comments included, reads as one Redshift script
     script = sqlglot.parse(planned.text(), read="redshift")
     assert not any(opaque(expression) for expression in script)
     assert len(script) == len(planned.statements) + 2 * planned.text().count("BEGIN;")
 
 
-def test_a_full_load_copies_each_s3_folder_into_its_staging_table_with_one_statement() -> None:
+def test_a_full_load_copies_each_feed_through_its_manifest_with_one_statement() -> None:
     events, songs = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE)))
-    assert events.startswith(f"COPY staging_events_plan FROM '{SOURCE}/log_data/' ")
-    assert songs.startswith(f"COPY staging_songs_plan FROM '{SOURCE}/song_data/' ")
+    assert events.startswith(f"COPY staging_events_plan FROM '{SOURCE}/manifests/plan/events.manifest' ")
+    assert songs.startswith(f"COPY staging_songs_plan FROM '{SOURCE}/manifests/plan/songs.manifest' ")
 
 
 @pytest.mark.parametrize("kind", ["events", "songs"])
 def test_copy_reads_json_by_name_with_the_options_the_source_needs(kind: str) -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, copy_max_error=7))
     (copy,) = [c for c in copies(planned) if c.startswith(f"COPY staging_{kind}_plan ")]
-    assert f"WITH CREDENTIALS AS 'aws_iam_role={ROLE}'" in copy
+    assert f"IAM_ROLE '{ROLE}'" in copy and "CREDENTIALS" not in copy
     for option in (
+        "MANIFEST",
         "FORMAT AS JSON AS 'auto ignorecase'",
         "TIMEFORMAT AS 'epochmillisecs'",
         "TRUNCATECOLUMNS",
@@ -109,29 +112,29 @@ def test_copy_reads_json_by_name_with_the_options_the_source_needs(kind: str) ->
         "EMPTYASNULL",
         "COMPUPDATE OFF",
         "STATUPDATE OFF",
-        "MAXERROR AS 7",
+        "MAXERROR AS 8",  # COPY fails at MAXERROR errors, the budget of 7 at more than 7
         "REGION 'us-west-2'",
     ):
         assert option in copy
     parsed = parse(copy)
     assert isinstance(parsed, exp.Copy)
     assert parsed.this.name == f"staging_{kind}_plan"
-    assert [file.name for file in parsed.args["files"]] == [f"{SOURCE}/{'log' if kind == 'events' else 'song'}_data/"]
+    assert [file.name for file in parsed.args["files"]] == [f"{SOURCE}/manifests/plan/{kind}.manifest"]
 
 
 def test_max_error_defaults_to_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "COPY_MAX_ERROR", 25)
-    assert all("MAXERROR AS 25" in copy for copy in copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE))))
+    monkeypatch.setenv("SPARKIFY_COPY_MAX_ERROR", "25")
+    assert all("MAXERROR AS 26" in copy for copy in copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE))))
 
 
 def test_a_url_takes_the_role_and_region_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "COPY_IAM_ROLE", ROLE)
-    monkeypatch.setattr(settings, "COPY_REGION", "eu-west-1")
+    monkeypatch.setenv("SPARKIFY_COPY_IAM_ROLE", ROLE)
+    monkeypatch.setenv("SPARKIFY_COPY_REGION", "eu-west-1")
     planned = plan(SOURCE, f"redshift+redshift_connector://etl:{PASSWORD}@cluster.example:5439/dev")
     events, _ = copies(planned)
-    assert f"aws_iam_role={ROLE}" in events
+    assert f"IAM_ROLE '{ROLE}'" in events
     assert "REGION 'eu-west-1'" in events
-    assert f"MAXERROR AS {settings.COPY_MAX_ERROR}" in events
+    assert f"MAXERROR AS {get_settings().copy_max_error + 1}" in events
     assert PASSWORD not in planned.text()
 
 
@@ -149,7 +152,7 @@ def test_access_keys_from_the_aws_credentials_block_are_used_and_masked(caplog: 
 
 def test_an_iam_role_is_preferred_to_keys() -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, aws_credentials=key_credentials()))
-    assert all(f"WITH CREDENTIALS AS 'aws_iam_role={ROLE}'" in copy for copy in copies(planned))
+    assert all(f"IAM_ROLE '{ROLE}'" in copy for copy in copies(planned))
     assert ACCESS_KEY not in planned.text()
 
 
@@ -158,25 +161,24 @@ def test_copy_without_a_role_or_keys_is_a_clear_error() -> None:
         plan(SOURCE, block=redshift_block())
 
 
-def test_a_window_copies_each_day_file_in_one_transaction() -> None:
+def test_a_window_copies_its_day_files_through_one_manifest() -> None:
     window = Window(datetime(2018, 11, 1), datetime(2018, 11, 4))
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE), window=window)
     events = [copy for copy in copies(planned) if copy.startswith("COPY staging_events_plan ")]
-    assert [re.search(r"FROM '([^']+)'", copy)[1] for copy in events] == [
-        f"{SOURCE}/log_data/2018/11/2018-11-0{day}-events.json" for day in (1, 2, 3)
-    ]
+    assert [re.search(r"FROM '([^']+)'", copy)[1] for copy in events] == [f"{SOURCE}/manifests/plan/events.manifest"]
     text = planned.text()
-    block = text[text.index("-- log_data/") :]
-    block = block[block.index("BEGIN;") : block.index("COMMIT;")]
-    assert block.count("COPY staging_events_plan") == 3
-    assert "WHERE start_time >= '2018-11-01 00:00:00'" in text
+    assert f"-- a run writes {SOURCE}/manifests/plan/events.manifest" in text
+    for day in (1, 2, 3):  # the rejects of exactly the day files read are replaced
+        assert f"'{SOURCE}/log_data/2018/11/2018-11-0{day}-events.json'" in text
+    # as redshift_connector sends it: the value bound to $1, shown beside it
+    assert "WHERE start_time >= $1 /* '2018-11-01 00:00:00' */" in text
 
 
 def test_csv_event_logs_are_copied_as_csv_by_column_position() -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE), events_format="csv")
     events, songs = copies(planned)
     columns = ", ".join(name.lower() for name in EVENT_COLUMNS)
-    assert events.startswith(f"COPY staging_events_plan ({columns}) FROM '{SOURCE}/log_data/' ")
+    assert events.startswith(f"COPY staging_events_plan ({columns}) FROM '{SOURCE}/manifests/plan/events.manifest' ")
     for option in ("FORMAT AS CSV", "IGNOREHEADER AS 1", "TIMEFORMAT AS 'epochmillisecs'", "BLANKSASNULL"):
         assert option in events
     assert "JSON" not in events
@@ -193,9 +195,9 @@ def test_tables_carry_their_distribution_and_sort_keys() -> None:
             properties = parsed.args["properties"].sql(dialect="redshift")
             created[parsed.this.this.name] = properties
     assert created == {
-        "songplays": "DISTKEY(song_id) SORTKEY(start_time)",
+        "songplays": "DISTSTYLE EVEN SORTKEY(start_time)",
         "users": "DISTSTYLE ALL SORTKEY(user_id)",
-        "songs": "DISTKEY(song_id) SORTKEY(song_id)",
+        "songs": "DISTSTYLE ALL SORTKEY(song_id)",
         "artists": "DISTSTYLE ALL SORTKEY(artist_id)",
         "time": "DISTSTYLE ALL SORTKEY(start_time)",
         "rejected_records": "DISTSTYLE EVEN",
@@ -211,16 +213,19 @@ def test_the_engine_from_a_block_is_redshift_connector_and_hides_parameters() ->
     assert warehouse.engine.dialect.driver == "redshift_connector"
     assert warehouse.engine.url.password == PASSWORD  # used to log in ...
     assert PASSWORD not in repr(warehouse) + str(warehouse.engine.url)  # ... never shown
-    # COPY's credentials are a bound parameter: errors and echo must not print parameters
+    # bound values are not printed in errors or echo
     assert warehouse.engine.hide_parameters
 
 
-def test_a_failed_copy_shows_no_secret() -> None:
+def test_a_failed_copy_shows_no_secret(tmp_path: Path, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """The real driver, a cluster that does not answer: the error says so, and holds no secret."""
+    use_s3(s3_server, monkeypatch)
+    bucket = new_bucket()
+    upload_tree(s3_server, bucket, "", write_feeds(tmp_path))
     warehouse = connect(block=redshift_block(host="127.0.0.1", port=9, aws_credentials=key_credentials()))
     staging = sa.Table("staging_songs_x", sa.MetaData(), sa.Column("song_id", sa.String))
     with pytest.raises(sa.exc.DBAPIError) as refused:
-        warehouse.stage_song_files(staging, open_source(SOURCE))
+        warehouse.stage_song_files(staging, open_source(f"s3://{bucket}"))
     warehouse.engine.dispose()
     text = f"{refused.value!r}\n{refused.value}"
     assert "Connection refused" in text
@@ -232,7 +237,7 @@ def test_a_local_source_is_refused_before_anything_is_sent(tmp_path: Path) -> No
     warehouse = connect(block=redshift_block(host="127.0.0.1", port=9, iam_role_arn=ROLE))
     staging = sa.Table("staging_songs_x", sa.MetaData(), sa.Column("song_id", sa.String))
     with pytest.raises(SourceError, match="Give an s3://bucket/prefix source"):
-        warehouse.stage_song_files(staging, LocalSource(tmp_path))
+        warehouse.stage_songs(staging, LocalSource(tmp_path), ["song_data/A/TRA.json"])
 
 
 def test_the_cli_plans_redshift_with_only_sql_on_stdout() -> None:
@@ -268,7 +273,7 @@ def test_the_cli_plans_redshift_with_only_sql_on_stdout() -> None:
     parsed = [parse(statement.removesuffix(";")) for statement in statements]
     copies_ = [p for p in parsed if isinstance(p, exp.Copy)]
     assert len(copies_) == 2
-    assert all("MAXERROR AS 3" in " ".join(s.split()) for s in statements if s.startswith("COPY"))
+    assert all("MAXERROR AS 4" in " ".join(s.split()) for s in statements if s.startswith("COPY"))
     assert "INFO sparkify.plan: planned" in result.stderr
     assert PASSWORD not in result.stdout + result.stderr
 
@@ -278,9 +283,9 @@ LOAD_ERROR_VIEWS = {"stl_load_errors", "sys_load_error_detail"}
 
 
 def load_error_reads(planned: Plan) -> list[Statement]:
-    """The statement each COPY is followed by (after its rejects are cleared) that reads its load errors back."""
+    """The statement each COPY is followed by (after a lock and its rejects cleared) that reads its load errors back."""
     statements = planned.statements
-    reads = [statements[index + 2] for index, s in enumerate(statements) if s.sql.startswith("COPY ")]
+    reads = [statements[index + 3] for index, s in enumerate(statements) if s.sql.startswith("COPY ")]
     assert len(reads) == 2
     return reads
 
@@ -314,13 +319,11 @@ def test_a_url_to_a_serverless_endpoint_is_serverless() -> None:
 
 def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_it_read() -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
-    for read, (feed, folder) in zip(
-        load_error_reads(planned), [("events", "log_data"), ("songs", "song_data")], strict=True
-    ):
+    for read, feed in zip(load_error_reads(planned), ["events", "songs"], strict=True):
         select = parse(read.sql).expression
         assert [column.sql("redshift") for column in select.expressions] == [
-            "'plan'",
-            f"'{feed}'",
+            "$1 /* 'plan' */",
+            f"$2 /* '{feed}' */",
             "TRIM(errors.file_name)",
             "CAST(errors.line_number AS INTEGER)",
             "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message)",
@@ -337,23 +340,33 @@ def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_i
         assert join.args["on"].sql("redshift") == (
             "errors.query_id = latest_copy.query_id AND errors.transaction_id = latest_copy.transaction_id"
         )
-        assert select.args["where"].this.sql("redshift").startswith("errors.file_name LIKE ")
-        # the real redshift_connector dialect sends the values as parameters, the objects' prefix among them
-        assert read.driver_sql.rstrip().endswith("WHERE errors.file_name LIKE %s")
-        assert read.driver_parameters == ("plan", feed, f"{SOURCE}/{folder}/%")
+        # the COPY's own errors, whatever objects its manifest listed; the values travel as parameters
+        assert select.args.get("where") is None
+        assert read.driver_parameters == ("plan", feed)
 
 
 def test_the_serverless_read_back_compiles_with_the_redshift_dialect() -> None:
     warehouse = connect(block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
     assert isinstance(warehouse.engine.dialect, RedshiftDialect_redshift_connector)
-    statement = warehouse.statement("rejects/copy_errors_serverless").bindparams(
-        run_key="20181101t0000", feed="events", pattern=f"{SOURCE}/log_data/2018-11-01-events.json%"
-    )
+    statement = warehouse.statement("rejects/copy_errors_serverless").bindparams(run_key="20181101t0000", feed="events")
     compiled = statement.compile(dialect=warehouse.engine.dialect)
     # values travel as the driver's parameters, in the order its positional placeholders take them
-    assert compiled.positiontup == ["run_key", "feed", "pattern"]
-    assert compiled.string.count("%s") == 3
+    assert compiled.positiontup == ["run_key", "feed"]
+    assert compiled.string.count("%s") == 2
     literal = str(statement.compile(dialect=warehouse.engine.dialect, compile_kwargs={"literal_binds": True}))
     parsed = parse(literal)
     assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
-    assert parsed.find(exp.Like).this.sql("redshift") == "errors.file_name"
+    assert parsed.find(exp.Join).this.name == "latest_copy"
+
+
+def test_the_manifest_prefix_comes_from_the_block_else_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARKIFY_MANIFEST_PREFIX", "s3://sparkify-ops/manifests")
+    from_env = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE)))
+    assert all(" FROM 's3://sparkify-ops/manifests/plan/" in copy for copy in from_env)
+    from_block = copies(plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, manifest_prefix="s3://ops/copy/")))
+    assert [copy.split("'")[1] for copy in from_block] == [
+        "s3://ops/copy/plan/events.manifest",
+        "s3://ops/copy/plan/songs.manifest",
+    ]
+    with pytest.raises(CopyConfigError, match="manifest_prefix, or SPARKIFY_MANIFEST_PREFIX"):
+        plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, manifest_prefix="/tmp/manifests"))

@@ -145,7 +145,7 @@ class Warehouse(ABC):
     def staging_tables(self) -> list[str]:
         """Every staging table in the schema, whichever run made it: what finds a crashed run's leftovers."""
         with self.engine.connect() as conn:
-            return list(conn.execute(self.statement("catalog/staging_tables")).scalars().all())
+            return list(conn.execute(self.statement("catalog/staging_tables"), {"pattern": "staging%"}).scalars().all())
 
     # -- rejected records ------------------------------------------------------
     def replace_rejects(
@@ -158,15 +158,18 @@ class Warehouse(ABC):
         rejections: list[Rejection],
     ) -> None:
         """The bad records of the objects ``keys`` names become ``rejections``: a re-run replaces, never adds."""
-        objects = [f"{source.uri}/{key}" for key in keys]
         # a run has created it already; staging called on its own (tests, benchmarks) needs it too
         conn.execute(CreateTable(schema.rejected_records, if_not_exists=True))
-        delete = self.statement("rejects/delete_objects", expanding=["objects"])
-        for start in range(0, len(objects), 1000):
-            conn.execute(delete, {"feed": feed, "objects": objects[start : start + 1000]})
+        self.delete_rejects(conn, feed, [f"{source.uri}/{key}" for key in keys])
         if rejections:
             now = datetime.now(UTC).replace(tzinfo=None)
             conn.execute(self.statement("rejects/insert"), [r.row(run_key, feed, now) for r in rejections])
+
+    def delete_rejects(self, conn: sa.Connection, feed: str, objects: list[str]) -> None:
+        """Clears the rejects of ``objects`` (as the source names them), a thousand per statement."""
+        delete = self.statement("rejects/delete_objects", expanding=["objects"])
+        for start in range(0, len(objects), 1000):
+            conn.execute(delete, {"feed": feed, "objects": objects[start : start + 1000]})
 
     def rejected(self, run_key: str, feed: str) -> int:
         """The records of ``feed`` that run ``run_key`` rejected."""

@@ -1,26 +1,41 @@
 """Amazon Redshift: the cluster itself copies the raw files from S3, in parallel across its slices.
 
 Staging is Redshift's ``COPY``, built by sqlalchemy-redshift's ``CopyCommand`` (it
-validates the credentials and quotes every value); nothing streams through this
-process. A full load copies each S3 folder with one statement; a window copies
-its day files, one statement each, in one transaction. The star schema's
-distribution and sort keys come from ``sparkify.schema``'s table options.
+validates the credentials) and compiled with its values written in by the dialect:
+Redshift accepts no bind parameter in COPY. Each feed is one COPY of a manifest
+listing exactly the objects the run found (a key in ``FROM`` would be a prefix:
+``x.json`` also loads ``x.json.bak``); nothing streams through this process. The
+star schema's distribution and sort keys come from ``sparkify.schema``'s table options.
+
+Runs and their tasks write the same tables at once, and Redshift's serializable
+isolation aborts one of two transactions that read and write a table in a cycle
+(ERROR 1023). So every transaction that writes a shared table LOCKs it first,
+before anything takes its snapshot; a COPY into the run's own staging table
+commits alone, and its load errors are read back afterwards, by its query id.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+import botocore.exceptions
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from sqlalchemy_redshift.commands import CopyCommand, Format
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy_redshift.commands import CopyCommand, Format, visit_copy_command
+from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
+from sparkify import records, sql
+from sparkify.records import Staged
 from sparkify.settings import get_settings
-from sparkify.sources import EVENT_COLUMNS, LOG_PREFIX, SONG_PREFIX, Source, SourceError
+from sparkify.sources import EVENT_COLUMNS, Source, SourceError
 from sparkify.warehouse.base import Warehouse
-from sparkify.window import Window
 
 if TYPE_CHECKING:
     from sparkify.blocks import WarehouseConnection
@@ -35,15 +50,89 @@ def is_serverless(host: str | None) -> bool:
     return host is not None and host.lower().rstrip(".").endswith(SERVERLESS_DOMAINS)
 
 
+logger = logging.getLogger(__name__)
+
+#: Where a run's COPY manifests go by default: a folder of the source's root, beside song_data/ and log_data/.
+MANIFEST_FOLDER = "manifests"
+#: Stands for every secret in a statement shown in an error.
+MASK = "***"
+#: Compiles COPY with its values written in. Its paramstyle is not the driver's ``format`` on purpose: a COPY is
+#: sent with no parameters, so the driver converts nothing, and a ``%`` in a value must stay one ``%``.
+_LITERAL_DIALECT = RedshiftDialect_redshift_connector(paramstyle="named")
+
+
+#: The SQL that judges the staged rows after each COPY, what COPY cannot: ``sql/redshift/screen/<feed>/``.
+SCREENING = "screen"
+#: Bytes a staged text may have beyond its column: at most one character (4 bytes in UTF-8), so that a value COPY's
+#: TRUNCATECOLUMNS cut is still longer than the column, and the screening rejects it instead of loading it cut.
+_CUT_MARGIN = 4
+
+
+def screened_staging(table: sa.Table) -> sa.Table:
+    """``table`` as Redshift stages it: text a character wider than the loads take, and the screening's verdict."""
+    columns = [
+        sa.Column(column.name, sa.String(column.type.length + _CUT_MARGIN))
+        if isinstance(column.type, sa.String)
+        else sa.Column(column.name, column.type)
+        for column in table.columns
+    ]
+    verdict = sa.Column("rejection", sa.String(256), comment="why the screening rejects the row; NULL: it is good")
+    return sa.Table(table.name, sa.MetaData(), *columns, verdict, **table.dialect_kwargs)
+
+
 class CopyConfigError(ValueError):
     """Redshift's COPY has no way to read the source bucket."""
 
 
+class ManifestError(SourceError):
+    """The flow could not write the COPY manifest where it was told to."""
+
+
 @runtime_checkable
 class S3Located(Protocol):
-    """A source whose objects Redshift can read itself: it names them by s3:// URL."""
+    """A source whose objects Redshift can read itself (it names them by s3:// URL), and that writes manifests."""
 
     def object_url(self, key: str) -> str: ...
+
+    def write_url(self, url: str, body: bytes) -> None: ...
+
+    def delete_url(self, url: str) -> None: ...
+
+
+class RoleCopyCommand(CopyCommand):
+    """sqlalchemy-redshift's COPY with a role given as ``IAM_ROLE 'arn'``, AWS's current form.
+
+    ``CopyCommand`` writes every credential as ``WITH CREDENTIALS 'aws_iam_role=…'``, the legacy form.
+    """
+
+
+@compiles(RoleCopyCommand)
+def _compile_role_copy(element: RoleCopyCommand, compiler: SQLCompiler, **kw: Any) -> str:
+    """CopyCommand's own statement (options, quoting) with its credentials clause naming the role."""
+    statement = visit_copy_command(element, _TextOf(compiler), **kw)
+    role = element.credentials.removeprefix("aws_iam_role=")
+    if role == element.credentials:  # access keys: they have no other form
+        return compiler.process(statement, **kw)
+    values = [bind for name, bind in statement._bindparams.items() if name != "credentials"]
+    with_role = statement.text.replace("WITH CREDENTIALS AS :credentials", "IAM_ROLE :iam_role")
+    return compiler.process(
+        sa.text(with_role).bindparams(*values, sa.bindparam("iam_role", role, type_=sa.String)), **kw
+    )
+
+
+class _TextOf:
+    """Stands for the compiler in ``visit_copy_command``: hands back the ``text()`` it builds, uncompiled."""
+
+    def __init__(self, compiler: SQLCompiler) -> None:
+        self.preparer = compiler.preparer
+
+    def process(self, statement: sa.TextClause, **kw: Any) -> sa.TextClause:
+        return statement
+
+
+def copy_sql(command: CopyCommand) -> str:
+    """The COPY as Redshift receives it: every value a literal, quoted by the Redshift dialect."""
+    return str(command.compile(dialect=_LITERAL_DIALECT, compile_kwargs={"literal_binds": True}))
 
 
 @dataclass(frozen=True)
@@ -55,12 +144,25 @@ class CopyOptions:
     secret_access_key: SecretStr | None = None
     session_token: SecretStr | None = None
     region: str | None = None
+    #: s3:// prefix for the COPY manifests; None: the source's own manifests/ folder.
+    manifest_prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.manifest_prefix is not None and not self.manifest_prefix.startswith("s3://"):
+            raise CopyConfigError(
+                f"the manifest prefix {self.manifest_prefix!r} is no s3:// URL: give s3://bucket/prefix "
+                "(block field manifest_prefix, or SPARKIFY_MANIFEST_PREFIX)"
+            )
 
     @classmethod
     def from_settings(cls) -> CopyOptions:
-        """For a plain ``redshift+redshift_connector://`` URL: the role and region from the environment."""
+        """For a plain ``redshift+redshift_connector://`` URL: role, region, manifest prefix from the environment."""
         configured = get_settings()
-        return cls(iam_role_arn=configured.copy_iam_role, region=configured.copy_region)
+        return cls(
+            iam_role_arn=configured.copy_iam_role,
+            region=configured.copy_region,
+            manifest_prefix=configured.manifest_prefix,
+        )
 
     @classmethod
     def from_block(cls, connection: WarehouseConnection) -> CopyOptions:
@@ -76,6 +178,7 @@ class CopyOptions:
             secret_access_key=keys.aws_secret_access_key if keys else None,
             session_token=SecretStr(token) if token else None,
             region=connection.region or (aws.region_name if aws else None) or configured.copy_region,
+            manifest_prefix=connection.manifest_prefix or configured.manifest_prefix,
         )
 
     def credentials(self) -> dict[str, str]:
@@ -100,7 +203,7 @@ class CopyOptions:
 
 
 class RedshiftWarehouse(Warehouse):
-    """Stages with ``COPY … FROM 's3://…'``: the cluster reads the bucket, this process only sends SQL."""
+    """Stages with ``COPY … FROM 's3://….manifest' MANIFEST``: the cluster reads the bucket, this process sends SQL."""
 
     def __init__(self, engine: Engine, max_errors: int, copy: CopyOptions, serverless: bool = False) -> None:
         super().__init__(engine, max_errors)
@@ -121,13 +224,14 @@ class RedshiftWarehouse(Warehouse):
     def secrets(self) -> tuple[str, ...]:
         return (*super().secrets(), *self.copy.secrets())
 
-    def copy_command(self, table: sa.Table, location: str, file_format: str = "json") -> CopyCommand:
-        """One COPY of the JSON (or CSV event log) objects at ``location``, a key or a prefix, into ``table``."""
+    def copy_command(self, table: sa.Table, manifest_url: str, file_format: str = "json") -> CopyCommand:
+        """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``."""
         csv = file_format == "csv"
-        return CopyCommand(
+        return RoleCopyCommand(
             # CSV maps by position: name the columns in the header's order
             [table.c[name.lower()] for name in EVENT_COLUMNS] if csv else table,
-            data_location=location,
+            data_location=manifest_url,
+            manifest=True,
             format=Format.csv if csv else Format.json,
             # JSON maps by name: the staging columns are the lower-cased keys, so no JSONPaths file is needed
             path_file="auto ignorecase",
@@ -138,19 +242,26 @@ class RedshiftWarehouse(Warehouse):
             empty_as_null=True,
             comp_update=False,
             stat_update=False,
-            max_error=self.max_errors,
+            # COPY fails at MAXERROR errors; the budget fails a run at more than max_errors
+            max_error=self.max_errors + 1,
             region=self.copy.region,
             **self.copy.credentials(),
         )
 
+    def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
+        """Where this run's manifest of ``feed`` goes: outside song_data/ and log_data/, under the run's key."""
+        prefix = self.copy.manifest_prefix or source.object_url(MANIFEST_FOLDER)
+        return f"{prefix.rstrip('/')}/{run_key}/{feed}.manifest"
+
     def _copy(
         self, table: sa.Table, source: Source, keys: list[str], feed: str, run_key: str, file_format: str = "json"
     ) -> int:
-        """COPYs every key (or prefix) in one transaction; returns the rows the table then holds.
+        """COPYs exactly the objects ``keys`` names, through a manifest; returns the rows the table then holds.
 
-        The records each COPY skipped (up to MAXERROR) are read back from its load errors into
+        The records the COPY skipped (up to MAXERROR) are read back from its load errors into
         ``rejected_records``, replacing the rejects of the objects it read: from STL_LOAD_ERRORS on a
         provisioned cluster (it keeps the raw line), from SYS_LOAD_ERROR_DETAIL on Serverless (no STL there).
+        A COPY that met MAXERROR fails the run with the budget's message, its load errors kept.
         """
         if not keys:
             return 0
@@ -159,16 +270,56 @@ class RedshiftWarehouse(Warehouse):
                 f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
                 "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
             )
-        locations = [source.object_url(key) for key in keys]
-        commands = [self.copy_command(table, location, file_format) for location in locations]
-        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
-        with self.engine.begin() as conn:
-            for location, command in zip(locations, commands, strict=True):
-                report = {"run_key": run_key, "feed": feed, "pattern": f"{location}%"}
-                conn.execute(command)
-                conn.execute(self.statement("rejects/delete_prefix"), report)
-                conn.execute(self.statement(load_errors), report)
+        objects = [source.object_url(key) for key in keys]
+        command = self.copy_command(table, self.manifest_url(source, run_key, feed), file_format)
+        manifest = write_manifest(source, command.data_location, objects)
+        try:
+            failure = self._copy_and_read_errors(command, objects, feed, run_key)
+        finally:
+            _delete_manifest(source, manifest)
+        if failure is not None:
+            rejected = self.rejected(run_key, feed)
+            records.check_budget([Staged(feed, 0, rejected)], self.max_errors, source.uri, run_key)
+            raise failure
         return self.row_count(table.name)
+
+    def create_staging(self, table: sa.Table) -> None:
+        """The staging table as the screening needs it (:func:`screened_staging`)."""
+        super().create_staging(screened_staging(table))
+
+    def _copy_and_read_errors(
+        self, command: CopyCommand, objects: list[str], feed: str, run_key: str
+    ) -> sa.exc.DBAPIError | None:
+        """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
+        reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
+
+        Returns the COPY's error, if it failed: its load errors are read back all the same.
+        """
+        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
+        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
+        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
+        screening = {"run_key": run_key, "source_object": copied, "rejected_at": datetime.now(UTC).replace(tzinfo=None)}
+        failure = None
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
+            except sa.exc.DBAPIError as error:
+                failure = self._masked(error)
+            with conn.begin():
+                conn.execute(self.statement("rejects/lock_rejected_records"))
+                self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
+                conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
+                if failure is None:
+                    for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
+                        conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), screening)
+        return failure
+
+    def _masked(self, error: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
+        """SQLAlchemy puts the statement in its errors: a COPY with access keys holds them."""
+        for secret in self.copy.secrets():
+            error.statement = (error.statement or "").replace(secret, MASK)
+        return error
 
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         return self._copy(table, source, keys, "events", run_key, source.events_format)
@@ -176,17 +327,30 @@ class RedshiftWarehouse(Warehouse):
     def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         return self._copy(table, source, keys, "songs", run_key)
 
-    def stage_event_files(self, table: sa.Table, source: Source, window: Window, run_key: str = "") -> int:
-        """A full load copies the whole ``log_data/`` folder in one statement; a window, its day files."""
-        if window.is_everything:
-            return self._copy(table, source, [f"{LOG_PREFIX}/"], "events", run_key, source.events_format)
-        return super().stage_event_files(table, source, window, run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
-        """The catalog is always staged whole: one COPY of the ``song_data/`` folder."""
-        return self._copy(table, source, [f"{SONG_PREFIX}/"], "songs", run_key)
+def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
+    """Writes the COPY manifest naming exactly ``objects`` (each mandatory) at ``url``; returns ``url``."""
+    body = json.dumps({"entries": [{"url": name, "mandatory": True} for name in objects]}, indent=1)
+    try:
+        source.write_url(url, body.encode())
+    except botocore.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        raise ManifestError(
+            f"could not write Redshift's COPY manifest to {url} ({code}). Give an s3:// prefix the flow's "
+            "credentials may write to and the cluster's role may read: block field manifest_prefix, "
+            "or SPARKIFY_MANIFEST_PREFIX."
+        ) from error
+    return url
+
+
+def _delete_manifest(source: S3Located, url: str) -> None:
+    """The COPY has read it (its load errors name the objects, not it): a leftover is untidy, not wrong."""
+    try:
+        source.delete_url(url)
+    except botocore.exceptions.ClientError as error:
+        logger.warning("could not delete the COPY manifest %s (%s): grant s3:DeleteObject on its prefix", url, error)
 
 
 def _engine(url: sa.URL) -> Engine:
-    # COPY's credentials travel as a bound parameter: never print parameters in errors or echo
+    # values travel as bound parameters in every statement but COPY: never print them in errors or echo
     return sa.create_engine(url, hide_parameters=True)

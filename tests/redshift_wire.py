@@ -1,0 +1,308 @@
+"""A Redshift endpoint on loopback that records what the real driver sends and answers just enough.
+
+redshift_connector and sqlalchemy-redshift run unchanged: the dialect compiles, the driver
+converts its parameters (``convert_paramstyle``) and speaks the PostgreSQL v3 extended protocol
+over a real socket. This server reads that protocol, keeps every statement exactly as it
+arrived (the Parse message's text and the Bind message's values), and replies with
+what lets the flow go on: row counts, one scalar per query. It is no database: the
+answers are stated in :meth:`RecordingRedshift.answer`, small enough to read.
+
+COPY is the exception that earns its keep: like the cluster, the server reads the
+manifest a COPY names from S3 (moto), counts the records of the objects it lists, and
+fails the COPY when more than MAXERROR of them are not JSON objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import redshift_connector
+
+#: What a provisioned cluster answers to the dialect's first query.
+VERSION = (
+    "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), "
+    "Redshift 1.0.77467"
+)
+_INT8, _VARCHAR = 20, 1043
+_EPOCH_2000 = datetime(2000, 1, 1)
+_BINARY_PARAMS: dict[int, Callable[[bytes], Any]] = {
+    16: lambda data: data == b"\x01",
+    20: lambda data: struct.unpack("!q", data)[0],
+    21: lambda data: struct.unpack("!h", data)[0],
+    23: lambda data: struct.unpack("!i", data)[0],
+    701: lambda data: struct.unpack("!d", data)[0],
+    1114: lambda data: _EPOCH_2000 + timedelta(microseconds=struct.unpack("!q", data)[0]),
+}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One statement as the server received it: the text of its Parse message, the values of its Bind."""
+
+    session: int
+    sql: str
+    params: tuple[Any, ...]
+
+
+@dataclass
+class Reply:
+    """Rows (their columns' names and type oids) and a command tag, or an error the driver raises."""
+
+    tag: str
+    columns: tuple[tuple[str, int], ...] = ()
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+
+
+class RecordingRedshift:
+    """Listens on 127.0.0.1; every session's statements land in :attr:`received`, in arrival order."""
+
+    def __init__(self, read_object: Callable[[str], bytes]) -> None:
+        self._read_object = read_object
+        self.received: list[Received] = []
+        #: Manifests the COPYs named, as the server read them from S3 at COPY time.
+        self.manifests: dict[str, dict[str, Any]] = {}
+        self._rows: dict[str, int] = {}
+        self._load_errors: dict[int, int] = {}
+        self._rejected: dict[tuple[Any, ...], int] = {}
+        #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
+        self.faults: dict[str, dict[str, str] | None] = {}
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._sessions = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    # -- what the server answers ------------------------------------------------
+    def answer(self, session: int, sql: str, params: tuple[Any, ...]) -> Reply:
+        """The reply to one statement: the dialect's on-connect queries, counts, and COPY's real work."""
+        text = statement_text(sql)
+        lowered = text.lower()
+        verb = lowered.split(" ", 1)[0]
+        if lowered == "select pg_catalog.version()":
+            return Reply("SELECT 1", (("version", _VARCHAR),), [(VERSION,)])
+        if lowered == "select current_schema()":
+            return Reply("SELECT 1", (("current_schema", _VARCHAR),), [("public",)])
+        if lowered == "show transaction isolation level":
+            return Reply("SHOW", (("transaction_isolation", _VARCHAR),), [("serializable",)])
+        if verb == "copy":
+            return self._copy(session, text)
+        if verb in ("begin", "commit", "rollback", "lock", "create", "drop", "alter"):
+            return Reply(verb.upper())
+        if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
+            run_key, feed = params[:2]
+            errors = self._load_errors.pop(session, 0)
+            self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
+            return Reply(f"INSERT 0 {errors}")
+        if verb == "insert":
+            return Reply("INSERT 0 1")
+        if verb == "delete":
+            return Reply("DELETE 0")
+        if verb == "update":
+            return Reply("UPDATE 0")
+        if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
+            return Reply("SELECT 0", (("table_name", _VARCHAR),))
+        if "from information_schema.columns" in lowered:  # a new warehouse: no table has a column yet
+            return Reply("SELECT 0", (("table_name", _VARCHAR), ("column_name", _VARCHAR)))
+        if "from listening_by_hour" in lowered or "from plays_by_" in lowered:  # the listening report: no plays
+            return Reply("SELECT 0", (("plays", _INT8),))
+        if lowered.startswith("select count(*) from rejected_records"):
+            return Reply("SELECT 1", (("count", _INT8),), [(self._rejected.get(tuple(params), 0),)])
+        if verb in ("select", "with"):
+            return Reply("SELECT 1", (("observed", _INT8),), [(self._observe(lowered),)])
+        raise AssertionError(f"the recorder has no answer for: {text}")
+
+    def _observe(self, query: str) -> int:
+        """A table's row count where a query asks for it (the staged records, else 1: checks want rows), else 0."""
+        counted = re.fullmatch(r"select count\(\*\) as observed from \"?(\w+)\"?", query)
+        if counted:
+            return self._rows.get(counted[1], 1)
+        return 0
+
+    def _copy(self, session: int, text: str) -> Reply:
+        """Reads the manifest, counts the records; more bad records than MAXERROR fail the COPY, as on Redshift."""
+        table = re.match(r"COPY (\w+)", text)[1]
+        manifest_url = re.search(r"FROM '([^']+)'", text)[1]
+        assert " MANIFEST " in f" {text} ", f"a COPY without MANIFEST reads a prefix: {text}"
+        manifest = json.loads(self._read_object(manifest_url))
+        self.manifests[manifest_url] = manifest
+        good = bad = 0
+        for entry in manifest["entries"]:
+            for record in _json_records(self._read_object(entry["url"]).decode("utf-8", "replace")):
+                good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
+        max_error = int(re.search(r"MAXERROR AS (\d+)", text)[1])
+        self._load_errors[session] = bad
+        if bad >= max_error:
+            return Reply(
+                "",
+                error={
+                    "S": "ERROR",
+                    "C": "XX000",
+                    "M": f"Load into table '{table}' failed.  Check 'stl_load_errors' system table for details.",
+                },
+            )
+        self._rows[table] = good
+        return Reply(f"COPY {good}")
+
+    # -- the protocol -------------------------------------------------------------
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._sessions += 1
+                session = self._sessions
+            threading.Thread(target=self._serve, args=(client, session), daemon=True).start()
+
+    def _serve(self, client: socket.socket, session: int) -> None:
+        with client, client.makefile("rwb") as stream:
+            (length,) = struct.unpack("!i", stream.read(4))
+            stream.read(length - 4)  # startup parameters; no password is asked for
+            _send(stream, b"R", struct.pack("!i", 0))
+            for name, value in (("server_version", "8.0.2"), ("client_encoding", "UTF8")):
+                _send(stream, b"S", name.encode() + b"\0" + value.encode() + b"\0")
+            _send(stream, b"K", struct.pack("!ii", session, 0))
+            _send(stream, b"Z", b"I")
+            stream.flush()
+            self._conversation(stream, session)
+
+    def _conversation(self, stream: Any, session: int) -> None:
+        prepared: dict[bytes, tuple[str, tuple[int, ...]]] = {}
+        portal: tuple[str, tuple[Any, ...]] | None = None
+        status, failed = b"I", False
+        while header := stream.read(5):
+            kind, length = header[:1], struct.unpack("!i", header[1:])[0]
+            body = stream.read(length - 4)
+            if kind == b"X":
+                return
+            if kind == b"S":
+                _send(stream, b"Z", status)
+                stream.flush()
+                failed = False
+                continue
+            if failed or kind == b"H":
+                continue
+            if kind == b"P":
+                name, rest = body.split(b"\0", 1)
+                query, rest = rest.split(b"\0", 1)
+                (count,) = struct.unpack("!h", rest[:2])
+                prepared[name] = (query.decode(), struct.unpack(f"!{count}i", rest[2 : 2 + 4 * count]))
+                _send(stream, b"1", b"")
+            elif kind == b"D":
+                query, oids = prepared[body[1:].rstrip(b"\0")]
+                _send(stream, b"t", struct.pack(f"!h{len(oids)}i", len(oids), *oids))
+                columns = self.answer(session, query, ()).columns if _describes_rows(query) else ()
+                if columns:
+                    fields = b"".join(
+                        name.encode() + b"\0" + struct.pack("!ihihih", 0, 0, oid, -1, -1, 0) for name, oid in columns
+                    )
+                    _send(stream, b"T", struct.pack("!h", len(columns)) + fields)
+                else:
+                    _send(stream, b"n", b"")
+            elif kind == b"B":
+                _, rest = body.split(b"\0", 1)
+                name, rest = rest.split(b"\0", 1)
+                query, oids = prepared[name]
+                portal = (query, _bind_values(rest, oids))
+                _send(stream, b"2", b"")
+            elif kind == b"E":
+                assert portal is not None
+                query, params = portal
+                with self._lock:
+                    self.received.append(Received(session, query, params))
+                    fault = next((f for f in self.faults if statement_text(query).startswith(f)), None)
+                    error = self.faults.pop(fault) if fault else "no fault"
+                if error is None:
+                    return  # the connection drops mid-statement
+                reply = Reply("", error=error) if isinstance(error, dict) else self.answer(session, query, params)
+                if reply.error:
+                    payload = b"".join(key.encode() + value.encode() + b"\0" for key, value in reply.error.items())
+                    _send(stream, b"E", payload + b"\0")
+                    failed, status = True, (b"E" if status == b"T" else status)
+                    continue
+                for row in reply.rows:
+                    values = [struct.pack("!q", v) if isinstance(v, int) else str(v).encode() for v in row]
+                    _send(stream, b"D", struct.pack("!h", len(values)) + b"".join(_sized(v) for v in values))
+                _send(stream, b"C", reply.tag.encode() + b"\0")
+                verb = statement_text(query).split(" ", 1)[0].lower()
+                status = b"T" if verb == "begin" else b"I" if verb in ("commit", "rollback") else status
+            elif kind == b"C":
+                _send(stream, b"3", b"")
+
+
+def _json_records(text: str) -> Iterator[Any]:
+    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them; None for a bad line."""
+    decoder, position = json.JSONDecoder(), 0
+    while (position := len(text) - len(text[position:].lstrip())) < len(text):
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except ValueError:
+            record, position = None, (text.find("\n", position) + 1 or len(text))
+        yield record
+
+
+def statement_text(sql: str) -> str:
+    """The statement without its comment lines, on one line."""
+    return " ".join(re.sub(r"--[^\n]*", " ", sql).split())
+
+
+def _describes_rows(query: str) -> bool:
+    return statement_text(query).split(" ", 1)[0].lower() in ("select", "with", "show")
+
+
+def _bind_values(rest: bytes, oids: tuple[int, ...]) -> tuple[Any, ...]:
+    """The Bind message's parameter values, decoded by their declared types and format codes."""
+    (count,) = struct.unpack("!h", rest[:2])
+    formats = struct.unpack(f"!{count}h", rest[2 : 2 + 2 * count])
+    offset = 2 + 2 * count
+    (values_count,) = struct.unpack("!h", rest[offset : offset + 2])
+    offset += 2
+    values = []
+    for index in range(values_count):
+        (size,) = struct.unpack("!i", rest[offset : offset + 4])
+        offset += 4
+        if size == -1:
+            values.append(None)
+            continue
+        data = rest[offset : offset + size]
+        offset += size
+        binary = formats[index] if len(formats) > 1 else (formats[0] if formats else 0)
+        values.append(_BINARY_PARAMS[oids[index]](data) if binary else data.decode())
+    return tuple(values)
+
+
+def _sized(value: bytes) -> bytes:
+    return struct.pack("!i", len(value)) + value
+
+
+def _send(stream: Any, kind: bytes, payload: bytes) -> None:
+    stream.write(kind + struct.pack("!i", len(payload) + 4) + payload)
+
+
+@contextmanager
+def redirected(server: RecordingRedshift) -> Iterator[None]:
+    """Every ``redshift_connector.connect`` reaches the recorder, whatever host it names (no TLS on loopback)."""
+    connect = redshift_connector.connect
+
+    def to_recorder(**kwargs: Any) -> Any:
+        return connect(**{**kwargs, "host": "127.0.0.1", "port": server.port, "ssl": False})
+
+    redshift_connector.connect = to_recorder
+    try:
+        yield
+    finally:
+        redshift_connector.connect = connect
