@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 
 from sparkify.errors import PipelineError
-from sparkify.settings import Settings, SettingsError, get_settings
+from sparkify.settings import MAX_ERROR_BUDGET, Settings, SettingsError, get_settings
 from sparkify.sources import EVENTS_FORMATS
 from sparkify.window import INTERVALS, Window
 
@@ -262,8 +262,8 @@ def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     args = build_parser(configured, prog).parse_args(argv)
-    if args.max_errors is not None and args.max_errors < 0:
-        print("error: --max-errors must be 0 or more", file=sys.stderr)
+    if args.max_errors is not None and not 0 <= args.max_errors <= MAX_ERROR_BUDGET:
+        print(f"error: --max-errors must be from 0 to {MAX_ERROR_BUDGET:,}", file=sys.stderr)
         return 2
     if args.command == "backfill":
         return run_backfill(args)

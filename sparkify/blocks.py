@@ -15,7 +15,7 @@ from prefect.blocks.core import Block
 from prefect_aws import AwsCredentials
 from pydantic import Field, SecretStr
 
-from sparkify.settings import Driver
+from sparkify.settings import MAX_ERROR_BUDGET, Driver
 
 
 class WarehouseConnection(Block):
@@ -47,6 +47,7 @@ class WarehouseConnection(Block):
     copy_max_error: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_ERROR_BUDGET,
         description=(
             "Bad records a feed may have before the run fails; also Redshift COPY's MAXERROR "
             "(default: SPARKIFY_COPY_MAX_ERROR, 100)."

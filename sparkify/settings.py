@@ -19,6 +19,9 @@ ENV_PREFIX = "SPARKIFY_"
 #: The default source: the generator writes the sample feeds there when the folder is missing.
 SAMPLE_SOURCE = "data/sample"
 
+#: The largest error budget: Redshift's COPY takes MAXERROR up to 100,000 and is sent the budget + 1.
+MAX_ERROR_BUDGET = 99_999
+
 #: The SQLAlchemy dialect+driver of each supported warehouse engine.
 Driver = Literal["duckdb", "postgresql+psycopg", "redshift+redshift_connector"]
 
@@ -50,6 +53,7 @@ class Settings(BaseSettings):
     copy_max_error: int = Field(
         default=100,
         ge=0,
+        le=MAX_ERROR_BUDGET,
         description="Error budget: bad records a feed may have before the run fails (each is kept in "
         "rejected_records). A WarehouseConnection block's copy_max_error and the run's max_errors win over it.",
     )

@@ -52,8 +52,9 @@ def test_a_bad_setting_never_shows_a_secret(monkeypatch: pytest.MonkeyPatch) -> 
 def test_the_error_budget_is_the_runs_else_the_blocks_else_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPARKIFY_COPY_MAX_ERROR", "9")
     assert (error_budget(None), error_budget(None, 4), error_budget(2, 4), error_budget(0, 4)) == (9, 4, 2, 0)
-    with pytest.raises(WarehouseConfigError, match="must be 0 or more, not -1"):
-        error_budget(-1)
+    for wrong in (-1, 100_000):
+        with pytest.raises(WarehouseConfigError, match=f"must be from 0 to 99,999 .*not {wrong}"):
+            error_budget(wrong)
     assert connect("duckdb:///unused.duckdb", max_errors=3).max_errors == 3
 
 

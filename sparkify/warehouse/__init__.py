@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from sparkify.settings import get_settings
+from sparkify.settings import MAX_ERROR_BUDGET, get_settings
 from sparkify.warehouse.base import Warehouse
 from sparkify.warehouse.duckdb import DuckDBWarehouse
 from sparkify.warehouse.postgres import PostgresWarehouse
@@ -57,8 +57,11 @@ def error_budget(run: int | None, block: int | None = None) -> int:
     budget = next((value for value in (run, block) if value is not None), None)
     if budget is None:
         return get_settings().copy_max_error
-    if budget < 0:
-        raise WarehouseConfigError(f"the error budget (max_errors) must be 0 or more, not {budget}")
+    if not 0 <= budget <= MAX_ERROR_BUDGET:
+        raise WarehouseConfigError(
+            f"the error budget (max_errors) must be from 0 to {MAX_ERROR_BUDGET:,} (Redshift's COPY takes no more), "
+            f"not {budget}"
+        )
     return budget
 
 

@@ -4,7 +4,7 @@
 -- staging columns are far wider than these widths, so what COPY's TRUNCATECOLUMNS cut is caught here.
 UPDATE {{ staging_events }}
 SET rejection = CASE
-    WHEN userid !~ ('^[ ' || CHR(9) || ']*([0-9]{1,9})?[ ' || CHR(9) || ']*$')
+    WHEN userid !~ '^[ 	]*([0-9]{1,9})?[ 	]*$'  -- a literal pattern: spaces or TABs around
         THEN 'userId is not a whole number or blank: "' || LEFT(userid, 80) || '"'
     WHEN ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > TIMESTAMP '9999-12-31 23:59:59.999'
         THEN 'ts is not epoch milliseconds before the year 10000: ' || CAST(ts AS VARCHAR)
