@@ -434,5 +434,9 @@ def test_a_copy_the_cluster_refuses_fails_at_once_its_error_showing_no_secret(tm
     assert "Access Denied" in str(run.error)
     assert len([copy for copy in run.copies() if copy.sql.startswith("COPY staging_songs_")]) == 1  # not retried
     assert "COPY staging_songs_" in str(run.error)  # the statement is shown, its secrets masked
+    # refused before loading, it has no load errors: pg_last_copy_id() would name the events' COPY
+    songs_copy = run.copy_of("songs")
+    after = [r for r in run.received[run.received.index(songs_copy) + 1 :] if r.session == songs_copy.session]
+    assert not [r for r in after if "load_error" in r.sql.lower()]
     for secret in (PASSWORD, SECRET_KEY, SESSION_TOKEN):
         assert secret not in run.log + repr(run.error) + str(run.error)

@@ -293,7 +293,8 @@ class RedshiftWarehouse(Warehouse):
         """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
         reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
 
-        Returns the COPY's error, if it failed: its load errors are read back all the same.
+        Returns the COPY's error, if it failed: the load errors of a COPY that met MAXERROR are read back all
+        the same; a COPY refused before loading reads none (``pg_last_copy_id()`` would name an earlier one).
         """
         load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
         # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
@@ -306,6 +307,9 @@ class RedshiftWarehouse(Warehouse):
                     conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
             except sa.exc.DBAPIError as error:
                 failure = self._masked(error)
+                if not _met_maxerror(failure):
+                    # refused before loading (access, manifest, syntax): its session's last COPY is another one
+                    return failure
             with conn.begin():
                 conn.execute(self.statement("rejects/lock_rejected_records"))
                 self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
@@ -349,6 +353,11 @@ def _delete_manifest(source: S3Located, url: str) -> None:
         source.delete_url(url)
     except botocore.exceptions.ClientError as error:
         logger.warning("could not delete the COPY manifest %s (%s): grant s3:DeleteObject on its prefix", url, error)
+
+
+def _met_maxerror(error: sa.exc.DBAPIError) -> bool:
+    """A COPY that loaded and met MAXERROR: Redshift then points at its load error log (STL or SYS)."""
+    return "load_error" in str(error.orig).lower()
 
 
 def _engine(url: sa.URL) -> Engine:
