@@ -43,6 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_options(parser)
     add_budget_option(parser)
     parser.add_argument(
+        "--lookback-days",
+        type=float,
+        default=settings.LOOKBACK_DAYS,
+        help="late events: reload the earlier windows loaded from an event file of this many UTC days before "
+        "the window that changed since (default: %(default)s; env SPARKIFY_LOOKBACK_DAYS; 0 looks back at nothing)",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="ignore the ledger of loaded files: read the whole song catalog again, and reload every earlier "
+        "window whose event file changed, whatever its age",
+    )
+    parser.add_argument(
         "--s3-block",
         help="name of a saved prefect-aws S3Bucket block whose credentials read an s3:// --source "
         "(default: the standard AWS credential chain: AWS_* environment variables, profiles, instance role)",
@@ -191,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_errors is not None and args.max_errors < 0:
         print("error: --max-errors must be 0 or more", file=sys.stderr)
         return 2
+    if args.lookback_days < 0:
+        print("error: --lookback-days must be 0 or more", file=sys.stderr)
+        return 2
     if args.command == "plan":
         return print_plan(args)
 
@@ -198,7 +214,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         summary = sparkify_etl(
-            window_start=args.window_start, window_end=args.window_end, max_errors=args.max_errors, **_target(args)
+            window_start=args.window_start,
+            window_end=args.window_end,
+            max_errors=args.max_errors,
+            lookback_days=args.lookback_days,
+            full_refresh=args.full_refresh,
+            **_target(args),
         )
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)

@@ -27,3 +27,6 @@ COPY_REGION = os.environ.get("SPARKIFY_COPY_REGION") or None
 #: also Redshift COPY's MAXERROR. 100 lets a few damaged lines or files through (each kept in rejected_records)
 #: while a feed that is broken as a whole (a day file of another format: hundreds of bad lines) fails the run.
 COPY_MAX_ERROR = int(os.environ.get("SPARKIFY_COPY_MAX_ERROR", "100"))
+#: Late events: each run re-examines the event files of this many UTC days before its window and reloads the
+#: earlier windows loaded from a file that changed since (the flow's ``lookback_days``, ``--lookback-days``).
+LOOKBACK_DAYS = float(os.environ.get("SPARKIFY_LOOKBACK_DAYS", "2"))

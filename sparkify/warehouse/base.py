@@ -7,16 +7,19 @@ raw files and in its table options, so that is all a subclass provides.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateTable, DDLElement, DropTable
 
 from sparkify import schema, settings, sql
+from sparkify.ledger import Loaded
 from sparkify.records import Rejection
 from sparkify.sources import Source
 from sparkify.window import Window
@@ -25,8 +28,25 @@ if TYPE_CHECKING:
     from sparkify.blocks import WarehouseConnection
 
 
+class AddColumn(DDLElement):
+    """``ALTER TABLE … ADD COLUMN``: a column declared in ``sparkify.schema`` after its table was created."""
+
+    def __init__(self, table: sa.Table, column: sa.Column[Any]) -> None:
+        self.table = table
+        self.column = column
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler: Any, **kw: Any) -> str:
+    column = compiler.get_column_specification(element.column)
+    return f"ALTER TABLE {compiler.preparer.format_table(element.table)} ADD COLUMN {column}"
+
+
 class Warehouse(ABC):
     """A SQLAlchemy engine plus the engine-specific staging the pipeline needs."""
+
+    #: Whether concurrent runs need explicit table locks to take turns (see ``sql/<engine>/load/*/00_lock_*``).
+    takes_table_locks = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -76,13 +96,20 @@ class Warehouse(ABC):
         folder: str,
         identifiers: Mapping[str, str],
         params: Mapping[str, Any],
+        then: Callable[[sa.Connection], None] | None = None,
     ) -> list[int]:
-        """Runs every statement of ``sql/<folder>/`` in one transaction; returns their row counts."""
+        """Runs every statement of ``sql/<folder>/`` in one transaction; returns their row counts.
+
+        ``then`` runs last in the same transaction: what records the load commits with it, or not at all.
+        """
         with self.engine.begin() as conn:
-            return [
+            counts = [
                 conn.execute(self.statement(path, identifiers), dict(params)).rowcount
                 for path in sql.script(folder, self.dialect.name)
             ]
+            if then is not None:
+                then(conn)
+            return counts
 
     def scalar(
         self,
@@ -95,15 +122,31 @@ class Warehouse(ABC):
         with self.engine.connect() as conn:
             return conn.execute(self.statement(path, identifiers, expanding), dict(params or {})).scalar_one()
 
+    def rows(
+        self, path: str, identifiers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None
+    ) -> list[sa.Row[Any]]:
+        """Every row a query file returns."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(self.statement(path, identifiers), dict(params or {})).all())
+
     def row_count(self, table: str) -> int:
         return int(self.scalar("checks/row_count", {"table": table}))
 
     # -- tables -------------------------------------------------------------
     def create_tables(self) -> None:
-        """Creates the star schema and ``rejected_records`` where missing; existing tables and rows are kept."""
+        """Creates the star schema and its bookkeeping where missing; existing tables and rows are kept.
+
+        A table created before a column was declared gets it added, one ALTER per column (Redshift's rule).
+        """
         with self.engine.begin() as conn:
-            for table in (*schema.STAR_SCHEMA, schema.rejected_records):
+            for table in (*schema.STAR_SCHEMA, *schema.BOOKKEEPING):
                 conn.execute(CreateTable(table, if_not_exists=True))
+                present = set(
+                    conn.execute(self.statement("catalog/table_columns"), {"table": table.name}).scalars().all()
+                )
+                for column in table.columns:
+                    if present and column.name not in present:
+                        conn.execute(AddColumn(table, column))
 
     def create_staging(self, table: sa.Table) -> None:
         """A fresh, empty staging table for this run."""
@@ -141,6 +184,58 @@ class Warehouse(ABC):
             now = datetime.now(UTC).replace(tzinfo=None)
             conn.execute(self.statement("rejects/insert"), [r.row(run_key, feed, now) for r in rejections])
 
+    # -- the ledger of loaded objects -------------------------------------------
+    def loaded(self, feed: str, uri: str) -> list[Loaded]:
+        """What the ledger holds for ``feed``'s objects of the source at ``uri``."""
+        with self.engine.connect() as conn:
+            result = conn.execute(self.statement("ledger/loaded_objects"), {"feed": feed, "pattern": f"{uri}/%"})
+            return [
+                Loaded(name, identity, Window(start, end))
+                for name, identity, start, end in result.all()
+                if name.startswith(f"{uri}/")
+            ]
+
+    def record_loaded(
+        self,
+        conn: sa.Connection,
+        run_key: str,
+        feed: str,
+        loads: list[tuple[str, str, Window]],
+        staged: Callable[[str, int], int],
+    ) -> None:
+        """Each ``(object, identity, window)`` loaded by this run replaces the object's row for that window.
+
+        The rows rejected per object come from ``rejected_records``; ``staged(object, rejected)`` gives the rows staged.
+        """
+        if self.takes_table_locks:
+            conn.execute(self.statement("ledger/lock_loaded_objects"))
+        rejected = dict(
+            conn.execute(self.statement("ledger/rejected_by_object"), {"run_key": run_key, "feed": feed}).all()
+        )
+        delete = self.statement("ledger/delete_objects", expanding=["objects"])
+        by_window: dict[Window, list[str]] = defaultdict(list)
+        for name, _, window in loads:
+            by_window[window].append(name)
+        for window, names in by_window.items():
+            for start in range(0, len(names), 1000):
+                conn.execute(delete, {"feed": feed, "objects": names[start : start + 1000], **window.params()})
+        if loads:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            rows = [
+                {
+                    "feed": feed,
+                    "source_object": name,
+                    "identity": identity,
+                    **window.params(),
+                    "rows_staged": staged(name, int(rejected.get(name, 0))),
+                    "rows_rejected": int(rejected.get(name, 0)),
+                    "run_key": run_key,
+                    "loaded_at": now,
+                }
+                for name, identity, window in loads
+            ]
+            conn.execute(self.statement("ledger/insert"), rows)
+
     def rejected(self, run_key: str, feed: str) -> int:
         """The records of ``feed`` that run ``run_key`` rejected."""
         return int(self.scalar("rejects/count", params={"run_key": run_key, "feed": feed}))
@@ -150,9 +245,11 @@ class Warehouse(ABC):
         """Stages the event files ``window`` needs; an engine that loads a whole folder at once overrides it."""
         return self.stage_events(table, source, source.event_keys(window), run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
-        """Stages the whole song catalog: plays of any window may match any song."""
-        return self.stage_songs(table, source, source.song_keys(), run_key)
+    def stage_song_files(
+        self, table: sa.Table, source: Source, run_key: str = "", keys: list[str] | None = None
+    ) -> int:
+        """Stages the song files ``keys`` (those the ledger has not seen as they are), or the whole catalog."""
+        return self.stage_songs(table, source, source.song_keys() if keys is None else keys, run_key)
 
     @abstractmethod
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:

@@ -102,6 +102,8 @@ class CopyOptions:
 class RedshiftWarehouse(Warehouse):
     """Stages with ``COPY … FROM 's3://…'``: the cluster reads the bucket, this process only sends SQL."""
 
+    takes_table_locks = True
+
     def __init__(self, engine: Engine, copy: CopyOptions, serverless: bool = False) -> None:
         super().__init__(engine)
         self.copy = copy
@@ -184,9 +186,13 @@ class RedshiftWarehouse(Warehouse):
             return self._copy(table, source, [f"{LOG_PREFIX}/"], "events", run_key, source.events_format)
         return super().stage_event_files(table, source, window, run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
-        """The catalog is always staged whole: one COPY of the ``song_data/`` folder."""
-        return self._copy(table, source, [f"{SONG_PREFIX}/"], "songs", run_key)
+    def stage_song_files(
+        self, table: sa.Table, source: Source, run_key: str = "", keys: list[str] | None = None
+    ) -> int:
+        """The whole catalog is one COPY of the ``song_data/`` folder; known keys (new or changed files) alone."""
+        if keys is None:
+            return self._copy(table, source, [f"{SONG_PREFIX}/"], "songs", run_key)
+        return self.stage_songs(table, source, keys, run_key)
 
 
 def _engine(url: sa.URL) -> Engine:

@@ -1,6 +1,8 @@
--- One fact per NextSong event of the window, matched or not to a catalog song.
+-- One fact per NextSong event of the window, matched or not to a catalog song (every entry staged so far,
+-- sql/load/catalog/); what the event names is kept, so that a song reaching the catalog later matches it.
 INSERT INTO songplays (
-    songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
+    songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent,
+    song_title, artist_name, song_length
 )
 WITH song_play_events AS (
     SELECT
@@ -37,7 +39,7 @@ catalog_entries AS (
             PARTITION BY title, artist_name, duration
             ORDER BY song_id
         ) AS entry_rank
-    FROM {{ staging_songs }}
+    FROM song_catalog
 ),
 
 distinct_catalog_songs AS (
@@ -59,7 +61,10 @@ SELECT
     catalog.artist_id,
     plays.sessionid AS session_id,
     plays.location,
-    plays.useragent AS user_agent
+    plays.useragent AS user_agent,
+    plays.song AS song_title,
+    plays.artist AS artist_name,
+    plays.length AS song_length
 FROM song_play_events AS plays
 LEFT JOIN distinct_catalog_songs AS catalog
     ON catalog.title = plays.song
