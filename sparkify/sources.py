@@ -116,7 +116,7 @@ class Source(Protocol):
     def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
 
 
-class _ListedSource:
+class ListedSource:
     """Keys alone, for a caller that needs no identities: taken from the one listing each source makes."""
 
     def song_objects(self) -> list[SourceObject]:
@@ -135,7 +135,7 @@ class _ListedSource:
 
 
 @dataclass(frozen=True)
-class LocalSource(_ListedSource):
+class LocalSource(ListedSource):
     """A local folder with ``song_data/`` and ``log_data/``."""
 
     root: Path
@@ -184,7 +184,7 @@ class LocalSource(_ListedSource):
 
 
 @dataclass(frozen=True)
-class S3Source(_ListedSource):
+class S3Source(ListedSource):
     """Objects under ``s3://bucket/folder``, reached through a prefect-aws ``S3Bucket`` block.
 
     The block's ``bucket_folder`` is the source's root. Its credentials' client

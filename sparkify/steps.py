@@ -25,7 +25,7 @@ from sparkify.ledger import (
 )
 from sparkify.records import Staged
 from sparkify.run import LoadRun, stale_staging
-from sparkify.sources import Source, SourceObject, event_file_day
+from sparkify.sources import Source, SourceObject
 from sparkify.warehouse import Warehouse
 from sparkify.window import Window
 
@@ -91,8 +91,7 @@ def load_catalog(warehouse: Warehouse, source: Source, run: LoadRun, songs: Feed
     loads = [(object_url(source.uri, song.key), song.identity, CATALOG_WINDOW) for song in songs.to_load]
 
     def record(conn: sa.Connection) -> None:
-        # a song file holds one record: staged unless rejected
-        warehouse.record_loaded(conn, run.key, "songs", loads, lambda name, rejected: 0 if rejected else 1)
+        warehouse.record_loaded(conn, run.key, "songs", loads, run.staging_tables)
 
     paths = sql.script("load/catalog", warehouse.dialect.name)
     counts = dict(zip(paths, warehouse.run_script("load/catalog", run.staging_tables, {}, then=record), strict=True))
@@ -119,11 +118,9 @@ def record_window(warehouse: Warehouse, source: Source, run: LoadRun, objects: I
     A transaction of its own, after the facts and dimensions: a crash before it commits leaves the ledger
     as it was, so a later run reloads the window, which replaces its facts: nothing lost, nothing twice.
     """
-    by_day = dict(warehouse.rows("ledger/staged_events_by_day", run.staging_tables))
     loads = [(object_url(source.uri, log.key), log.identity, loaded_window(run.window, log.key)) for log in objects]
-    days = {name: event_file_day(name.removeprefix(f"{source.uri}/")) for name, _, _ in loads}
     with warehouse.engine.begin() as conn:
-        warehouse.record_loaded(conn, run.key, "events", loads, lambda name, _: int(by_day.get(days[name], 0)))
+        warehouse.record_loaded(conn, run.key, "events", loads, run.staging_tables)
 
 
 def check_quality(warehouse: Warehouse, run: LoadRun) -> tuple[list[quality.CheckResult], dict[str, int]]:

@@ -122,13 +122,6 @@ class Warehouse(ABC):
         with self.engine.connect() as conn:
             return conn.execute(self.statement(path, identifiers, expanding), dict(params or {})).scalar_one()
 
-    def rows(
-        self, path: str, identifiers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None
-    ) -> list[sa.Row[Any]]:
-        """Every row a query file returns."""
-        with self.engine.connect() as conn:
-            return list(conn.execute(self.statement(path, identifiers), dict(params or {})).all())
-
     def row_count(self, table: str) -> int:
         return int(self.scalar("checks/row_count", {"table": table}))
 
@@ -142,7 +135,9 @@ class Warehouse(ABC):
             for table in (*schema.STAR_SCHEMA, *schema.BOOKKEEPING):
                 conn.execute(CreateTable(table, if_not_exists=True))
                 present = set(
-                    conn.execute(self.statement("catalog/table_columns"), {"table": table.name}).scalars().all()
+                    conn.execute(self.statement("catalog/table_columns"), {"table_name": str(table.name)})
+                    .scalars()
+                    .all()
                 )
                 for column in table.columns:
                     if present and column.name not in present:
@@ -201,17 +196,15 @@ class Warehouse(ABC):
         run_key: str,
         feed: str,
         loads: list[tuple[str, str, Window]],
-        staged: Callable[[str, int], int],
+        identifiers: Mapping[str, str],
     ) -> None:
         """Each ``(object, identity, window)`` loaded by this run replaces the object's row for that window.
 
-        The rows rejected per object come from ``rejected_records``; ``staged(object, rejected)`` gives the rows staged.
+        The rows staged and rejected per object are then counted in the warehouse, from the run's staging
+        table (``identifiers``) and ``rejected_records``.
         """
         if self.takes_table_locks:
             conn.execute(self.statement("ledger/lock_loaded_objects"))
-        rejected = dict(
-            conn.execute(self.statement("ledger/rejected_by_object"), {"run_key": run_key, "feed": feed}).all()
-        )
         delete = self.statement("ledger/delete_objects", expanding=["objects"])
         by_window: dict[Window, list[str]] = defaultdict(list)
         for name, _, window in loads:
@@ -219,22 +212,23 @@ class Warehouse(ABC):
         for window, names in by_window.items():
             for start in range(0, len(names), 1000):
                 conn.execute(delete, {"feed": feed, "objects": names[start : start + 1000], **window.params()})
-        if loads:
-            now = datetime.now(UTC).replace(tzinfo=None)
-            rows = [
-                {
-                    "feed": feed,
-                    "source_object": name,
-                    "identity": identity,
-                    **window.params(),
-                    "rows_staged": staged(name, int(rejected.get(name, 0))),
-                    "rows_rejected": int(rejected.get(name, 0)),
-                    "run_key": run_key,
-                    "loaded_at": now,
-                }
-                for name, identity, window in loads
-            ]
-            conn.execute(self.statement("ledger/insert"), rows)
+        if not loads:
+            return
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [
+            {
+                "feed": feed,
+                "source_object": name,
+                "identity": identity,
+                **window.params(),
+                "run_key": run_key,
+                "loaded_at": now,
+            }
+            for name, identity, window in loads
+        ]
+        conn.execute(self.statement("ledger/insert"), rows)
+        for path in ("ledger/count_rejected", f"ledger/count_staged_{feed}"):
+            conn.execute(self.statement(path, identifiers), {"run_key": run_key, "feed": feed})
 
     def rejected(self, run_key: str, feed: str) -> int:
         """The records of ``feed`` that run ``run_key`` rejected."""

@@ -3,4 +3,4 @@
 SELECT column_name
 FROM information_schema.columns
 WHERE table_schema = CURRENT_SCHEMA()
-  AND table_name = :table;
+  AND table_name = :table_name;
