@@ -69,6 +69,9 @@ def expected_tables() -> dict[str, list[tuple[Any, ...]]]:
                 session,
                 e["location"],
                 e["userAgent"],
+                e["song"],
+                e["artist"],
+                e["length"],
             )
         )
 
