@@ -8,12 +8,14 @@ from it has that window reloaded, when the file is in the run's lookback.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sparkify.sources import SourceObject, event_file_day
+from sparkify.sources import SONG_PREFIX, SourceObject, event_file_day
 from sparkify.window import Window
 
 #: What a song file's ledger row says it was loaded for: the catalog serves every window.
@@ -31,14 +33,22 @@ class Loaded:
 
 @dataclass(frozen=True)
 class FeedChanges:
-    """A feed's listed objects, sorted by what the ledger knows of them."""
+    """A feed's listed objects, sorted by what the ledger knows of them.
+
+    The unchanged ones are only counted (a catalog has 100,000 of them, which every task given this
+    would carry), unless a full refresh loads them too.
+    """
 
     feed: str
     new: tuple[SourceObject, ...] = ()
     changed: tuple[SourceObject, ...] = ()
-    unchanged: tuple[SourceObject, ...] = ()
-    #: ``--full-refresh``: the ledger is ignored, every listed object is loaded again.
+    unchanged: int = 0
+    #: ``--full-refresh``: the ledger is ignored, and the unchanged objects are loaded again as well.
     full_refresh: bool = False
+    refreshed: tuple[SourceObject, ...] = ()
+    #: The whole listing's identity (:func:`listing_identity`), and whether the ledger holds it already.
+    listing: str = ""
+    listing_recorded: bool = False
 
     @classmethod
     def sort(
@@ -48,26 +58,45 @@ class FeedChanges:
         identities: dict[str, set[str]] = defaultdict(set)
         for row in seen:
             identities[row.source_object].add(row.identity)
-        groups: dict[str, list[SourceObject]] = {"new": [], "changed": [], "unchanged": []}
+        prefix = object_url(uri, "")
+        new, changed, unchanged = [], [], []
         for item in listing:
-            known = identities.get(object_url(uri, item.key))
-            status = "new" if not known else "unchanged" if known == {item.identity} else "changed"
-            groups[status].append(item)
-        return cls(feed, *(tuple(groups[status]) for status in ("new", "changed", "unchanged")), full_refresh)
+            known = identities.get(prefix + item.key)
+            if not known:
+                new.append(item)
+            elif known == {item.identity}:
+                unchanged.append(item)
+            else:
+                changed.append(item)
+        refreshed = tuple(unchanged) if full_refresh else ()
+        return cls(feed, tuple(new), tuple(changed), len(unchanged), full_refresh, refreshed)
+
+    @classmethod
+    def of_catalog(
+        cls, listing: list[SourceObject], uri: str, warehouse: LedgerReader, full_refresh: bool = False
+    ) -> FeedChanges:
+        """The catalog's changes. When the listing as a whole is the one last recorded, nothing in it is new or
+        changed, and the ledger's 100,000 rows need not be read; otherwise each object is compared."""
+        identity = listing_identity(listing)
+        recorded = warehouse.loaded_identity("songs", object_url(uri, LISTING_KEY)) == identity
+        if recorded and not full_refresh:
+            return cls("songs", unchanged=len(listing), listing=identity, listing_recorded=True)
+        changes = cls.sort("songs", listing, uri, warehouse.loaded("songs", uri), full_refresh)
+        return replace(changes, listing=identity, listing_recorded=recorded)
 
     @property
     def to_load(self) -> list[SourceObject]:
-        """What a run stages: the new and changed objects, or all of them on a full refresh."""
-        return [*self.new, *self.changed, *(self.unchanged if self.full_refresh else ())]
+        """What a run stages: the new and changed objects, and on a full refresh the unchanged ones too."""
+        return [*self.new, *self.changed, *self.refreshed]
 
     def counts(self) -> dict[str, int]:
-        return {"new": len(self.new), "changed": len(self.changed), "unchanged": len(self.unchanged)}
+        return {"new": len(self.new), "changed": len(self.changed), "unchanged": self.unchanged}
 
     def describe(self) -> str:
         refresh = " (full refresh: all loaded)" if self.full_refresh else ""
         return (
             f"{self.feed}: {len(self.new)} new, {len(self.changed)} changed, "
-            f"{len(self.unchanged)} unchanged objects{refresh}"
+            f"{self.unchanged} unchanged objects{refresh}"
         )
 
 
@@ -92,6 +121,26 @@ class Increment:
     def lines(self) -> list[str]:
         reloaded = ", ".join(str(reload.window) for reload in self.reloads) or "none"
         return [self.songs.describe(), self.events.describe(), f"earlier windows reloaded: {reloaded}"]
+
+
+class LedgerReader(Protocol):
+    """What the ledger answers (a warehouse)."""
+
+    def loaded(self, feed: str, uri: str) -> list[Loaded]: ...
+
+    def loaded_identity(self, feed: str, source_object: str) -> str | None: ...
+
+
+#: The ledger row of the catalog's listing as a whole: the key of the song_data/ folder.
+LISTING_KEY = f"{SONG_PREFIX}/"
+
+
+def listing_identity(listing: Iterable[SourceObject]) -> str:
+    """One identity for a whole listing, every key with its identity: it changes when any object does."""
+    digest = hashlib.sha256()
+    for item in listing:
+        digest.update(f"{item.key}\t{item.identity}\n".encode())
+    return f"listing:{digest.hexdigest()}"
 
 
 def object_url(uri: str, key: str) -> str:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sparkify import quality, schema, sql
 from sparkify.ledger import (
     CATALOG_WINDOW,
+    LISTING_KEY,
     FeedChanges,
     Increment,
     loaded_window,
@@ -57,9 +58,7 @@ def plan_increment(
 
     On a full refresh the lookback has no limit: every window loaded from a file that changed since is reloaded.
     """
-    songs = FeedChanges.sort(
-        "songs", source.song_objects(), source.uri, warehouse.loaded("songs", source.uri), full_refresh
-    )
+    songs = FeedChanges.of_catalog(source.song_objects(), source.uri, warehouse, full_refresh)
     window_objects = source.event_objects(run.window)
     lookback = Window.everything() if full_refresh else lookback_window(run.window, lookback_days)
     earlier = source.event_objects(lookback) if lookback and not run.window.is_everything else []
@@ -86,9 +85,11 @@ def load_catalog(warehouse: Warehouse, source: Source, run: LoadRun, songs: Feed
     One transaction: a crash leaves the ledger without the files, which the next run stages again.
     Nothing to do when no song file is new.
     """
-    if not songs.to_load:
+    if songs.listing_recorded and not songs.to_load:
         return CatalogLoad()
     loads = [(object_url(source.uri, song.key), song.identity, CATALOG_WINDOW) for song in songs.to_load]
+    # the listing as a whole too: the next run with the same listing need not compare it object by object
+    loads.append((object_url(source.uri, LISTING_KEY), songs.listing, CATALOG_WINDOW))
 
     def record(conn: sa.Connection) -> None:
         warehouse.record_loaded(conn, run.key, "songs", loads, run.staging_tables)

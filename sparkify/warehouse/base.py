@@ -182,13 +182,23 @@ class Warehouse(ABC):
     # -- the ledger of loaded objects -------------------------------------------
     def loaded(self, feed: str, uri: str) -> list[Loaded]:
         """What the ledger holds for ``feed``'s objects of the source at ``uri``."""
+        prefix = f"{uri}/"
+        windows: dict[tuple[datetime, datetime], Window] = {}  # a catalog's 100,000 rows share one
         with self.engine.connect() as conn:
-            result = conn.execute(self.statement("ledger/loaded_objects"), {"feed": feed, "pattern": f"{uri}/%"})
+            result = conn.execute(self.statement("ledger/loaded_objects"), {"feed": feed, "pattern": f"{prefix}%"})
             return [
-                Loaded(name, identity, Window(start, end))
+                Loaded(
+                    name, identity, windows.get((start, end)) or windows.setdefault((start, end), Window(start, end))
+                )
                 for name, identity, start, end in result.all()
-                if name.startswith(f"{uri}/")
+                if name.startswith(prefix)
             ]
+
+    def loaded_identity(self, feed: str, source_object: str) -> str | None:
+        """The identity the ledger last recorded for one object (of any window), if any."""
+        with self.engine.connect() as conn:
+            params = {"feed": feed, "source_object": source_object}
+            return conn.execute(self.statement("ledger/loaded_identity"), params).scalar()
 
     def record_loaded(
         self,
