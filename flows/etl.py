@@ -20,7 +20,7 @@ from sparkify.run import LoadRun
 from sparkify.schema import DIMENSIONS
 from sparkify.warehouse import connect
 from sparkify.window import Interval, Window
-from tasks.ledger import plan_increment, record_window, report_increment
+from tasks.ledger import plan_catalog, plan_events, record_window, report_increment
 from tasks.loading import load_catalog, load_dimension, load_songplays
 from tasks.quality import run_quality_checks
 from tasks.schema import create_tables
@@ -112,16 +112,19 @@ def sparkify_etl(
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         create_tables(target)
-        increment = plan_increment(target, raw, run, lookback_days, full_refresh)
+        changes = plan_events(target, raw, run, lookback_days, full_refresh)
+        # the catalog is listed while the events stage: a large catalog's listing costs no time of its own
+        listed = plan_catalog.submit(target, raw, full_refresh)
         events, songs = PrefectFutureList(
-            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run, increment.songs)]
+            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run, listed)]
         ).result()
+        catalog_changes = listed.result()
         try:
             check_rejects([events, songs], target.max_errors, raw, run)
         except TooManyBadRecordsError:
             drop_staging(target, run)  # the rejects stay in rejected_records: the staged rows are of no use
             raise
-        catalog = load_catalog(target, raw, run, increment.songs)
+        catalog = load_catalog(target, raw, run, catalog_changes)
         try:
             songplays_loaded = load_songplays(target, run, raw.uri)
         except EmptySourceError:
@@ -129,10 +132,10 @@ def sparkify_etl(
             raise
         PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
         report = run_quality_checks(target, run)
-        record_window(target, raw, run, increment.window_objects)
+        record_window(target, raw, run, changes.window_objects)
         drop_staging(target, run)
         # late events: earlier windows whose files changed since they were loaded, each loaded again whole
-        for reload in increment.reloads:
+        for reload in changes.reloads:
             earlier = run.reload(reload.window)
             check_rejects([stage_events(target, raw, earlier)], target.max_errors, raw, earlier)
             load_songplays(target, earlier, raw.uri, required=False)
@@ -140,7 +143,7 @@ def sparkify_etl(
             run_quality_checks(target, earlier)
             record_window(target, raw, earlier, reload.objects)
             drop_staging(target, earlier)
-    report_increment(increment, catalog.rematched, run)
+    report_increment(catalog_changes, changes, catalog.rematched, run)
 
     return RunSummary(
         window=str(window),
@@ -151,8 +154,8 @@ def sparkify_etl(
         checks_passed=len(report.results),
         rejected_events=events.rejected,
         rejected_songs=songs.rejected,
-        objects={feed.feed: feed.counts() for feed in (increment.songs, increment.events)},
-        reloaded_windows=[str(reload.window) for reload in increment.reloads],
+        objects={feed.feed: feed.counts() for feed in (catalog_changes, changes.events)},
+        reloaded_windows=[str(reload.window) for reload in changes.reloads],
         plays_rematched=catalog.rematched,
     )
 

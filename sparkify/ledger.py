@@ -109,18 +109,17 @@ class Reload:
 
 
 @dataclass(frozen=True)
-class Increment:
-    """What a run loads beyond its window's own events: new song files, and earlier windows gone stale."""
+class EventChanges:
+    """The event files of a run's window and lookback against the ledger: which earlier windows went stale."""
 
-    songs: FeedChanges
     events: FeedChanges
     #: The run's own window's event files, as listed before they were read.
     window_objects: tuple[SourceObject, ...] = ()
     reloads: tuple[Reload, ...] = field(default=())
 
-    def lines(self) -> list[str]:
+    def describe(self) -> str:
         reloaded = ", ".join(str(reload.window) for reload in self.reloads) or "none"
-        return [self.songs.describe(), self.events.describe(), f"earlier windows reloaded: {reloaded}"]
+        return f"{self.events.describe()}; earlier windows reloaded: {reloaded}"
 
 
 class LedgerReader(Protocol):

@@ -17,8 +17,8 @@ from sparkify import quality, schema, sql
 from sparkify.ledger import (
     CATALOG_WINDOW,
     LISTING_KEY,
+    EventChanges,
     FeedChanges,
-    Increment,
     loaded_window,
     lookback_window,
     object_url,
@@ -51,21 +51,25 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     return Staged("events", staged, warehouse.rejected(run.key, "events"))
 
 
-def plan_increment(
+def plan_catalog(warehouse: Warehouse, source: Source, full_refresh: bool = False) -> FeedChanges:
+    """Lists the catalog (names and identities, no content) against the ledger: the song files to stage."""
+    return FeedChanges.of_catalog(source.song_objects(), source.uri, warehouse, full_refresh)
+
+
+def plan_events(
     warehouse: Warehouse, source: Source, run: LoadRun, lookback_days: float = 0, full_refresh: bool = False
-) -> Increment:
-    """Lists the catalog and the event files of the window and its lookback, and compares them with the ledger.
+) -> EventChanges:
+    """Lists the event files of the window and its lookback against the ledger: the earlier windows to reload.
 
     On a full refresh the lookback has no limit: every window loaded from a file that changed since is reloaded.
     """
-    songs = FeedChanges.of_catalog(source.song_objects(), source.uri, warehouse, full_refresh)
     window_objects = source.event_objects(run.window)
     lookback = Window.everything() if full_refresh else lookback_window(run.window, lookback_days)
     earlier = source.event_objects(lookback) if lookback and not run.window.is_everything else []
     seen = warehouse.loaded("events", source.uri)
     listed = {item.key: item for item in (*earlier, *window_objects)}
     events = FeedChanges.sort("events", listed.values(), source.uri, seen)
-    return Increment(songs, events, tuple(window_objects), stale_windows(earlier, source.uri, seen, run.window))
+    return EventChanges(events, tuple(window_objects), stale_windows(earlier, source.uri, seen, run.window))
 
 
 def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> Staged:
@@ -150,14 +154,16 @@ def run_in_order(
     """
     announce("create-tables")
     create_tables(warehouse)
-    announce("plan-increment")
-    increment = plan_increment(warehouse, source, run)
+    announce("plan-events")
+    events = plan_events(warehouse, source, run)
+    announce("plan-catalog")
+    songs = plan_catalog(warehouse, source)
     announce("stage-events")
     stage_events(warehouse, source, run)
     announce("stage-songs")
-    stage_songs(warehouse, source, run, increment.songs)
+    stage_songs(warehouse, source, run, songs)
     announce("load-catalog")
-    load_catalog(warehouse, source, run, increment.songs)
+    load_catalog(warehouse, source, run, songs)
     announce("load-songplays")
     load_songplays(warehouse, run)
     for table in schema.DIMENSIONS:
@@ -166,6 +172,6 @@ def run_in_order(
     announce("run-quality-checks")
     check_quality(warehouse, run)
     announce("record-window")
-    record_window(warehouse, source, run, increment.window_objects)
+    record_window(warehouse, source, run, events.window_objects)
     announce("drop-staging")
     drop_staging(warehouse, run)

@@ -6,23 +6,29 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from sparkify import steps
-from sparkify.ledger import Increment
+from sparkify.ledger import EventChanges, FeedChanges
 from sparkify.run import LoadRun
 from sparkify.sources import Source, SourceObject
 from sparkify.warehouse import Warehouse
 from tasks.policy import TASK_OPTIONS
 
 
-@task(name="plan-increment", **TASK_OPTIONS)
-def plan_increment(
+@task(name="plan-catalog", **TASK_OPTIONS)
+def plan_catalog(warehouse: Warehouse, source: Source, full_refresh: bool) -> FeedChanges:
+    """Lists the catalog (names and identities, no content) against the ledger: the song files to stage."""
+    songs = steps.plan_catalog(warehouse, source, full_refresh)
+    get_run_logger().info(songs.describe())
+    return songs
+
+
+@task(name="plan-events", **TASK_OPTIONS)
+def plan_events(
     warehouse: Warehouse, source: Source, run: LoadRun, lookback_days: float, full_refresh: bool
-) -> Increment:
-    """Lists the feeds (names and identities, no content) against the ledger: what this run loads."""
-    increment = steps.plan_increment(warehouse, source, run, lookback_days, full_refresh)
-    logger = get_run_logger()
-    for line in increment.lines():
-        logger.info(line)
-    return increment
+) -> EventChanges:
+    """Lists the event files of the window and its lookback against the ledger: earlier windows gone stale."""
+    events = steps.plan_events(warehouse, source, run, lookback_days, full_refresh)
+    get_run_logger().info(events.describe())
+    return events
 
 
 @task(name="record-window", **TASK_OPTIONS)
@@ -32,12 +38,12 @@ def record_window(warehouse: Warehouse, source: Source, run: LoadRun, objects: t
 
 
 @task(name="report-increment", **TASK_OPTIONS)
-def report_increment(increment: Increment, rematched: int, run: LoadRun) -> None:
+def report_increment(songs: FeedChanges, events: EventChanges, rematched: int, run: LoadRun) -> None:
     """Publishes, per feed, the objects new, changed and unchanged, the windows reloaded, the plays matched anew."""
-    reloaded = ", ".join(str(reload.window) for reload in increment.reloads) or "none"
+    reloaded = ", ".join(str(reload.window) for reload in events.reloads) or "none"
     create_table_artifact(
         key="sparkify-increment",
-        table=[{"feed": feed.feed, **feed.counts()} for feed in (increment.songs, increment.events)],
+        table=[{"feed": feed.feed, **feed.counts()} for feed in (songs, events.events)],
         description=(
             f"Source objects listed by the run for {run.window} against the ledger (loaded_objects); "
             f"earlier windows reloaded: {reloaded}; plays matched anew by new catalog entries: {rematched}."
