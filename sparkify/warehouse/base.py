@@ -225,20 +225,28 @@ class Warehouse(ABC):
         if not loads:
             return
         now = datetime.now(UTC).replace(tzinfo=None)
-        rows = [
-            {
-                "feed": feed,
-                "source_object": name,
-                "identity": identity,
-                **window.params(),
-                "run_key": run_key,
-                "loaded_at": now,
-            }
-            for name, identity, window in loads
-        ]
-        conn.execute(self.statement("ledger/insert"), rows)
+        identities = {name: identity for name, identity, _ in loads}
+        for window, names in by_window.items():
+            self.insert_loaded(conn, feed, run_key, now, window, [(name, identities[name]) for name in names])
         for path in ("ledger/count_rejected", f"ledger/count_staged_{feed}"):
             conn.execute(self.statement(path, identifiers), {"run_key": run_key, "feed": feed})
+
+    def insert_loaded(
+        self,
+        conn: sa.Connection,
+        feed: str,
+        run_key: str,
+        now: datetime,
+        window: Window,
+        objects: list[tuple[str, str]],
+    ) -> None:
+        """The ledger's new rows for one window, ``(object, identity)`` each; an engine with a bulk path overrides."""
+        rows = [
+            {"feed": feed, "source_object": name, "identity": identity, "run_key": run_key, "loaded_at": now}
+            | window.params()
+            for name, identity in objects
+        ]
+        conn.execute(self.statement("ledger/insert"), rows)
 
     def rejected(self, run_key: str, feed: str) -> int:
         """The records of ``feed`` that run ``run_key`` rejected."""
