@@ -6,7 +6,7 @@ and ``.json``:
 * one hourly window on DuckDB with the catalog already loaded, 100,000 songs against 100 (the same
   event files), each the whole ``python -m flows.etl`` process, alternating, the median of each:
   their ratio (goal ≤ 1.15); and, for comparison, the same hour with ``--full-refresh`` (the whole
-  catalog read again, which is what every hourly run did before the ledger);
+  catalog read and recorded again; before the ledger every hourly run read it whole);
 * from moto's S3 server: the song objects the hourly run downloads once the catalog is loaded (goal 0).
 
 The flow processes report to one Prefect server started for the benchmark, so that the temporary
@@ -142,7 +142,7 @@ def report(figures: dict[str, Any]) -> str:
             f"| hourly run, catalog loaded: {large:,} songs / {small:,} songs (median of {repeat} alternating runs) "
             f"| {median['large']:.2f} s / {median['small']:.2f} s = **{hourly['ratio']:.3f}** "
             f"| ≤ {RATIO_GOAL} — {verdict} |",
-            f"| the same hour with `--full-refresh` (the whole catalog read, as every run did before) | "
+            f"| the same hour with `--full-refresh` (the whole catalog read and recorded again) | "
             f"{refresh['large']:.2f} s / {refresh['small']:.2f} s "
             f"= {hourly['full_refresh_ratio']:.3f} | |",
             f"| song objects downloaded from S3 (moto) by the hourly run, {s3['song_objects']:,} in the catalog: "
