@@ -47,6 +47,8 @@ class Warehouse(ABC):
 
     #: Whether concurrent runs need explicit table locks to take turns (see ``sql/<engine>/load/*/00_lock_*``).
     takes_table_locks = False
+    #: Whether runs starting together on an empty warehouse must take turns creating its tables.
+    creates_tables_in_turn = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -132,6 +134,8 @@ class Warehouse(ABC):
         A table created before a column was declared gets it added, one ALTER per column (Redshift's rule).
         """
         with self.engine.begin() as conn:
+            if self.creates_tables_in_turn:
+                conn.execute(self.statement("catalog/lock_schema"))
             for table in (*schema.STAR_SCHEMA, *schema.BOOKKEEPING):
                 conn.execute(CreateTable(table, if_not_exists=True))
                 present = set(

@@ -46,6 +46,8 @@ class PostgresWarehouse(Warehouse):
     """Stages by streaming the source objects through COPY FROM STDIN (psycopg 3)."""
 
     takes_table_locks = True
+    # two concurrent CREATE TABLE IF NOT EXISTS can both miss the table: one fails on PostgreSQL's catalog
+    creates_tables_in_turn = True
 
     @classmethod
     def from_url(cls, url: sa.URL) -> Warehouse:
