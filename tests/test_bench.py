@@ -84,7 +84,7 @@ def test_the_incremental_benchmark_runs_at_a_tiny_size_and_reports_its_figures(t
     from bench.incremental import main as incremental
 
     out = tmp_path / "results" / "incremental"
-    argv = ["--songs", "300", "--small-songs", "10", "--s3-songs", "20", "--events", "2000", "--repeat", "1"]
+    argv = ["--songs", "300", "--small-songs", "10", "--s3-songs", "20", "--events", "20000", "--repeat", "1"]
     assert incremental([*argv, "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
 
     figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
