@@ -44,6 +44,7 @@ def build_parser(configured: Settings, prog: str = "sparkify") -> argparse.Argum
         ),
     )
     add_target_options(parser, configured)
+    add_increment_options(parser, configured)
     commands = parser.add_subparsers(dest="command", title="commands", description="with no command: run")
     run = commands.add_parser(
         "run",
@@ -51,6 +52,7 @@ def build_parser(configured: Settings, prog: str = "sparkify") -> argparse.Argum
         description="Load the star schema from the source and run the quality checks; print a summary.",
     )
     add_target_options(run, configured, in_command=True)
+    add_increment_options(run, configured, in_command=True)
     plan = commands.add_parser(
         "plan",
         help="print the SQL a run would execute, without connecting to anything",
@@ -127,6 +129,25 @@ def add_target_options(
         help="bad records (kept in the rejected_records table) a feed may have before the run fails; also "
         "Redshift COPY's MAXERROR (default: the block's copy_max_error, else env SPARKIFY_COPY_MAX_ERROR, "
         f"{configured.copy_max_error})",
+    )
+
+
+def add_increment_options(parser: argparse.ArgumentParser, configured: Settings, *, in_command: bool = False) -> None:
+    """How a run treats what it loaded before: late events in the lookback, or everything again."""
+    parser.add_argument(
+        "--lookback-days",
+        type=float,
+        default=argparse.SUPPRESS if in_command else None,
+        help="late events: reload the earlier windows loaded from an event file of this many UTC days before the "
+        f"window that changed since (default: {configured.lookback_days:g}; env SPARKIFY_LOOKBACK_DAYS; "
+        "0 looks back at nothing)",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        default=argparse.SUPPRESS if in_command else False,
+        help="ignore the ledger of loaded files: read the whole song catalog again, and reload every earlier "
+        "window whose event file changed, whatever its age",
     )
 
 
@@ -267,6 +288,9 @@ def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
         return 2
     if args.command == "backfill":
         return run_backfill(args)
+    if args.lookback_days is not None and args.lookback_days < 0:
+        print("error: --lookback-days must be 0 or more", file=sys.stderr)
+        return 2
     if (args.window_start is None) != (args.window_end is None):
         print("error: give both --window-start and --window-end, or neither", file=sys.stderr)
         return 2
@@ -278,7 +302,13 @@ def main(argv: list[str] | None = None, prog: str = "sparkify") -> int:
     from flows.etl.flow import sparkify_etl
 
     try:
-        summary = sparkify_etl(window_start=args.window_start, window_end=args.window_end, **_target(args))
+        summary = sparkify_etl(
+            window_start=args.window_start,
+            window_end=args.window_end,
+            lookback_days=args.lookback_days,
+            full_refresh=args.full_refresh,
+            **_target(args),
+        )
     except PipelineError as error:
         print(f"sparkify-etl failed: {error}", file=sys.stderr)
         return 1

@@ -40,9 +40,11 @@ from sparkify.sources import (
     EVENT_COLUMNS,
     LOG_PREFIX,
     SONG_PREFIX,
+    ListedSource,
     LocalSource,
     S3Source,
     Source,
+    SourceObject,
     event_file_key,
     open_source,
 )
@@ -160,8 +162,12 @@ class RecordingConnection:
     def connection(self) -> _RecordingDriverConnection:
         return _RecordingDriverConnection(self._engine)
 
-    def execute(self, statement: sa.Executable, parameters: Mapping[str, Any] | None = None) -> _Result:
-        self._engine.record(statement, dict(parameters or {}))
+    def execute(
+        self, statement: sa.Executable, parameters: Mapping[str, Any] | list[Mapping[str, Any]] | None = None
+    ) -> _Result:
+        """Records the statement, once per parameter set when given many (executemany)."""
+        for one in parameters if isinstance(parameters, list) else [parameters]:
+            self._engine.record(statement, dict(one or {}))
         return _Result()
 
     def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> _Result:
@@ -270,7 +276,7 @@ PLACEHOLDER_CONTENT = b""
 
 
 @dataclass(frozen=True)
-class _PlannedSource:
+class _PlannedSource(ListedSource):
     """A source as a plan reads it: the real one's names and keys, but no object's bytes."""
 
     source: LocalSource | S3Source
@@ -294,11 +300,11 @@ class PlannedLocalSource(_PlannedSource):
 
     source: LocalSource
 
-    def song_keys(self) -> list[str]:
-        return self.source.song_keys()
+    def song_objects(self) -> list[SourceObject]:
+        return self.source.song_objects()
 
-    def event_keys(self, window: Window) -> list[str]:
-        return self.source.event_keys(window)
+    def event_objects(self, window: Window) -> list[SourceObject]:
+        return self.source.event_objects(window)
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -319,12 +325,13 @@ class PlannedS3Source(_PlannedSource):
     def _every_object(self, prefix: str, suffix: str) -> list[str]:
         self.recorder.note(
             f"{prefix}/: a run lists every *.{suffix} object under {self.object_url(prefix)}/ "
-            f"and stages each; '{prefix}/<every .{suffix} object>' stands for them below."
+            f"and stages those the ledger (loaded_objects) has not seen as they are (all of them here: a plan "
+            f"reads no ledger); '{prefix}/**/*.{suffix}' stands for them below."
         )
         return [f"{prefix}/<every .{suffix} object>"]
 
-    def song_keys(self) -> list[str]:
-        return self._every_object(SONG_PREFIX, "json")
+    def song_objects(self) -> list[SourceObject]:
+        return [SourceObject(key, "") for key in self._every_object(SONG_PREFIX, "json")]
 
     def write_url(self, url: str, body: bytes) -> None:
         self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects it found.")
@@ -332,13 +339,13 @@ class PlannedS3Source(_PlannedSource):
     def delete_url(self, url: str) -> None:
         self.recorder.note(f"a run deletes {url} once the COPY has read it.")
 
-    def event_keys(self, window: Window) -> list[str]:
+    def event_objects(self, window: Window) -> list[SourceObject]:
         if window.is_everything:
-            return self._every_object(LOG_PREFIX, self.events_format)
+            return [SourceObject(key, "") for key in self._every_object(LOG_PREFIX, self.events_format)]
         self.recorder.note(
             f"{LOG_PREFIX}/: one file per day of the window; a run skips the days that have no file in S3."
         )
-        return [event_file_key(day, self.events_format) for day in window.days()]
+        return [SourceObject(event_file_key(day, self.events_format), "") for day in window.days()]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable
@@ -32,6 +33,11 @@ class LoadRun:
         run_uuid = uuid.UUID(str(run_id)) if run_id else uuid.uuid4()
         started = (started or datetime.now(UTC)).astimezone(UTC)
         return cls(key=f"{started:{_STARTED}}_{run_uuid.hex[:16]}", window=window)
+
+    def reload(self, window: Window) -> LoadRun:
+        """This run's load of an earlier window (late events): staging tables of its own, swept like the run's."""
+        started = self.key.split("_", 1)[0]
+        return LoadRun(key=f"{started}_{hashlib.md5(f'{self.key} {window}'.encode()).hexdigest()[:16]}", window=window)
 
     @property
     def staging_events(self) -> sa.Table:

@@ -111,9 +111,44 @@ rejected_records = sa.Table(
 )
 """Bad source records, never loaded: each run replaces the rejects of the objects it reads."""
 
+song_catalog = sa.Table(
+    "song_catalog",
+    metadata,
+    sa.Column("song_id", sa.String(32), nullable=False),
+    sa.Column("artist_id", sa.String(32)),
+    sa.Column("title", TEXT),
+    sa.Column("artist_name", TEXT, comment="as the song file names the artist: what an event's artist matches"),
+    sa.Column("duration", FLOAT),
+    redshift_diststyle="ALL",
+    redshift_sortkey="title",
+)
+"""Every catalog entry staged so far, as the song files give it: plays are matched against this, so a run
+stages only the song files that are new or changed (``songs`` and ``artists`` keep one row per id)."""
+
+loaded_objects = sa.Table(
+    "loaded_objects",
+    metadata,
+    sa.Column("feed", sa.String(8), nullable=False, comment="events or songs"),
+    sa.Column("source_object", TEXT, nullable=False, comment="URL or path of the file, as the source names it"),
+    sa.Column("identity", NAME, nullable=False, comment="the S3 ETag, or size:mtime_ns of a local file"),
+    sa.Column("window_start", sa.TIMESTAMP, nullable=False, comment="the facts loaded from it; all time for songs"),
+    sa.Column("window_end", sa.TIMESTAMP, nullable=False),
+    sa.Column("rows_staged", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("run_key", sa.String(32), nullable=False, comment="the run that loaded it last"),
+    sa.Column("loaded_at", sa.TIMESTAMP, nullable=False),
+    redshift_diststyle="ALL",
+    redshift_sortkey="source_object",
+)
+"""The ledger: which source object each window (for songs: the catalog) was last loaded from, and as what.
+A song file it holds unchanged is not read again; an event file that changed since has its windows reloaded."""
+
 #: The star schema in load order: the fact first, then its dimensions.
 STAR_SCHEMA: tuple[sa.Table, ...] = (songplays, users, songs, artists, time_table)
-DIMENSIONS: tuple[str, ...] = ("users", "songs", "artists", "time")
+#: Loaded from a window's events; songs and artists are loaded with the catalog (``sql/load/catalog/``).
+DIMENSIONS: tuple[str, ...] = ("users", "time")
+#: Created beside the star schema on every engine.
+BOOKKEEPING: tuple[sa.Table, ...] = (rejected_records, song_catalog, loaded_objects)
 
 
 def staging_events(name: str) -> sa.Table:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="s3:// prefix Redshift's COPY manifests are written to (default: the source's manifests/ "
         "folder); a read-only source bucket such as udacity-dend needs one. A block's manifest_prefix wins.",
     )
+    lookback_days: float = Field(
+        default=2,
+        ge=0,
+        description="Late events: each run re-examines the event files of this many UTC days before its window and "
+        "reloads the earlier windows loaded from a file that changed since (the flow's lookback_days).",
+    )
     # -- what `python -m deployments.blocks` saves (AWS keys come from the standard AWS_* variables)
     s3_bucket: str | None = Field(default=None, description="Bucket of the s3:// source, saved as an S3Bucket block.")
     aws_block: str = Field(default="sparkify-aws", description="Name the AwsCredentials block is saved under.")

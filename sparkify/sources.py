@@ -14,6 +14,8 @@ An empty unquoted field is null; ``""`` is the empty string (a logged-out
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -72,6 +75,26 @@ def event_file_key(day: date, events_format: str = "json") -> str:
     return f"{LOG_PREFIX}/{day:%Y/%m}/{day:%Y-%m-%d}-events.{events_format}"
 
 
+_EVENT_FILE = re.compile(rf"^{LOG_PREFIX}/\d{{4}}/\d{{2}}/(?P<day>\d{{4}}-\d{{2}}-\d{{2}})-events\.[a-z]+$")
+
+
+def event_file_day(key: str) -> date | None:
+    """The UTC day a day file's events belong to, from its name; None for a file named otherwise."""
+    match = _EVENT_FILE.fullmatch(key)
+    return date.fromisoformat(match["day"]) if match else None
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """An object as a listing gives it: its key, and an identity that changes whenever its content does.
+
+    S3's ETag; for a local file, its size and modification time (what ``make`` and rsync trust).
+    """
+
+    key: str
+    identity: str
+
+
 class Source(Protocol):
     """What a warehouse needs of a source: its keys, and their bytes as files or streams."""
 
@@ -83,15 +106,37 @@ class Source(Protocol):
 
     def song_keys(self) -> list[str]: ...
 
+    def song_objects(self) -> list[SourceObject]: ...
+
     def event_keys(self, window: Window) -> list[str]: ...
+
+    def event_objects(self, window: Window) -> list[SourceObject]: ...
 
     def local_files(self, keys: list[str]) -> AbstractContextManager[list[Path]]: ...
 
     def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
 
 
+class ListedSource:
+    """Keys alone, for a caller that needs no identities: taken from the one listing each source makes."""
+
+    def song_objects(self) -> list[SourceObject]:
+        raise NotImplementedError
+
+    def event_objects(self, window: Window) -> list[SourceObject]:
+        raise NotImplementedError
+
+    def song_keys(self) -> list[str]:
+        """Every song file of the catalog."""
+        return [song.key for song in self.song_objects()]
+
+    def event_keys(self, window: Window) -> list[str]:
+        """The day files a window needs; a full load takes every file under log_data/."""
+        return [log.key for log in self.event_objects(window)]
+
+
 @dataclass(frozen=True)
-class LocalSource:
+class LocalSource(ListedSource):
     """A local folder with ``song_data/`` and ``log_data/``."""
 
     root: Path
@@ -107,24 +152,35 @@ class LocalSource:
             raise SourceError(f"{self.root} has no {prefix}/ folder: is it a Sparkify source?")
         return folder
 
-    def _keys(self, prefix: str, suffix: str = ".json") -> list[str]:
-        folder = self._folder(prefix)
-        return sorted(p.relative_to(self.root).as_posix() for p in folder.rglob(f"*{suffix}") if p.is_file())
+    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
+        """Every file under ``prefix/`` ending in ``suffix``, walked with ``os.scandir``: 100,000 in a second."""
+        folders, found = [self._folder(prefix)], []
+        start = len(str(self.root)) + 1
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(Path(entry.path))
+                    elif entry.name.endswith(suffix) and entry.is_file():
+                        status = entry.stat()
+                        key = entry.path[start:].replace(os.sep, "/")
+                        found.append(SourceObject(key, f"{status.st_size}:{status.st_mtime_ns}"))
+        return sorted(found, key=attrgetter("key"))
 
-    def song_keys(self) -> list[str]:
-        """Every song file of the catalog."""
-        keys = self._keys(SONG_PREFIX)
-        if not keys:
+    def song_objects(self) -> list[SourceObject]:
+        """Every song file of the catalog, with its size and modification time: a listing, no file opened."""
+        songs = self._objects(SONG_PREFIX)
+        if not songs:
             raise SourceError(f"{self.root / SONG_PREFIX} holds no song files")
-        return keys
+        return songs
 
-    def event_keys(self, window: Window) -> list[str]:
-        """The day files a window needs; a full load takes every file under log_data/."""
+    def event_objects(self, window: Window) -> list[SourceObject]:
+        """The day files a window needs, with their identities; a full load takes every file under log_data/."""
         if window.is_everything:
-            return self._keys(LOG_PREFIX, f".{self.events_format}")
+            return self._objects(LOG_PREFIX, f".{self.events_format}")
         self._folder(LOG_PREFIX)
-        keys = (event_file_key(day, self.events_format) for day in window.days())
-        return [key for key in keys if (self.root / key).is_file()]
+        paths = (self.root / event_file_key(day, self.events_format) for day in window.days())
+        return [_local_object(self.root, path) for path in paths if path.is_file()]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -137,7 +193,7 @@ class LocalSource:
 
 
 @dataclass(frozen=True)
-class S3Source:
+class S3Source(ListedSource):
     """Objects under ``s3://bucket/folder``, reached through a prefect-aws ``S3Bucket`` block.
 
     The block's ``bucket_folder`` is the source's root. Its credentials' client
@@ -170,32 +226,38 @@ class S3Source:
         credentials = self.bucket.credentials
         return credentials.get_boto3_session().client("s3", **credentials.aws_client_parameters.get_params_override())
 
-    def _keys(self, prefix: str, suffix: str = ".json") -> list[str]:
-        """Every key under ``prefix/`` ending in ``suffix``; the paginator pages past 1,000 objects."""
+    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
+        """Every object under ``prefix/`` ending in ``suffix``, ETag as identity; the paginator pages past 1,000."""
         root = self._object_key("")
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket.bucket_name, Prefix=self._object_key(f"{prefix}/")
         )
         return sorted(
-            obj["Key"][len(root) :] for page in pages for obj in page.get("Contents", []) if obj["Key"].endswith(suffix)
+            (
+                SourceObject(obj["Key"][len(root) :], obj["ETag"])
+                for page in pages
+                for obj in page.get("Contents", [])
+                if obj["Key"].endswith(suffix)
+            ),
+            key=attrgetter("key"),
         )
 
-    def song_keys(self) -> list[str]:
-        """Every song file of the catalog."""
-        keys = self._keys(SONG_PREFIX)
-        if not keys:
+    def song_objects(self) -> list[SourceObject]:
+        """Every song file of the catalog with its ETag: listed, not downloaded."""
+        songs = self._objects(SONG_PREFIX)
+        if not songs:
             raise SourceError(f"{self.object_url(SONG_PREFIX)}/ holds no song files")
-        return keys
+        return songs
 
-    def event_keys(self, window: Window) -> list[str]:
-        """The day files a window needs, found with one listing per month rather than a request per day."""
+    def event_objects(self, window: Window) -> list[SourceObject]:
+        """The day files a window needs with their ETags, found with one listing per month, not a request a day."""
         suffix = f".{self.events_format}"
         if window.is_everything:
-            return self._keys(LOG_PREFIX, suffix)
+            return self._objects(LOG_PREFIX, suffix)
         wanted = [event_file_key(day, self.events_format) for day in window.days()]
         months = sorted({key.rsplit("/", 1)[0] for key in wanted})
-        present = {key for month in months for key in self._keys(month, suffix)}
-        return [key for key in wanted if key in present]
+        present = {log.key: log for month in months for log in self._objects(month, suffix)}
+        return [present[key] for key in wanted if key in present]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -235,6 +297,11 @@ class S3Source:
 def _bucket_and_key(url: str) -> tuple[str, str]:
     bucket, _, key = url.removeprefix("s3://").partition("/")
     return bucket, key
+
+
+def _local_object(root: Path, path: Path) -> SourceObject:
+    status = path.stat()
+    return SourceObject(path.relative_to(root).as_posix(), f"{status.st_size}:{status.st_mtime_ns}")
 
 
 def open_source(uri: str, *, s3_block: str | None = None, events_format: str = "json") -> Source:

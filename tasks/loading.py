@@ -6,16 +6,36 @@ from prefect import get_run_logger, task
 
 from sparkify import steps
 from sparkify.errors import EmptySourceError
+from sparkify.ledger import FeedChanges
 from sparkify.run import LoadRun
+from sparkify.sources import Source
+from sparkify.steps import CatalogLoad
 from sparkify.warehouse import Warehouse
 from tasks.policy import TASK_OPTIONS
 
 
+@task(name="load-catalog", **TASK_OPTIONS)
+def load_catalog(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> CatalogLoad:
+    """Upserts the new song files into the catalog, songs and artists, and matches plays loaded before them."""
+    loaded = steps.load_catalog(warehouse, source, run, songs)
+    get_run_logger().info(
+        "catalog: %d song files loaded, %d songs and %d artists inserted, %d plays matched anew",
+        len(songs.to_load),
+        loaded.songs,
+        loaded.artists,
+        loaded.rematched,
+    )
+    return loaded
+
+
 @task(name="load-songplays", **TASK_OPTIONS)
-def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str) -> int:
-    """Replaces the window's facts in one transaction; returns the facts inserted."""
+def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str, required: bool = True) -> int:
+    """Replaces the window's facts in one transaction; returns the facts inserted.
+
+    A window the run must load fails when it has none (``required``); an earlier one reloaded may be left empty.
+    """
     inserted = steps.load_songplays(warehouse, run)
-    if inserted == 0:
+    if inserted == 0 and required:
         raise EmptySourceError(
             f"no NextSong event in {source_uri} for {run.window}: nothing to load. "
             "Check that the event logs for this period were delivered (log_data/YYYY/MM/YYYY-MM-DD-events.json)."

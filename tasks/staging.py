@@ -6,6 +6,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from sparkify import records, steps
+from sparkify.ledger import FeedChanges
 from sparkify.records import Staged
 from sparkify.run import LoadRun
 from sparkify.sources import Source
@@ -22,10 +23,10 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
 
 
 @task(name="stage-songs", **TASK_OPTIONS)
-def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
-    """Stages the whole song catalog: plays of any window may match any song."""
-    staged = steps.stage_songs(warehouse, source, run)
-    get_run_logger().info("staged %d songs from %s", staged.staged, source.uri)
+def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> Staged:
+    """Stages the song files new or changed since the ledger saw them; the others are not read."""
+    staged = steps.stage_songs(warehouse, source, run, songs)
+    get_run_logger().info("staged %d songs from %d files of %s", staged.staged, len(songs.to_load), source.uri)
     return staged
 
 

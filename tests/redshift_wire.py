@@ -114,6 +114,12 @@ class RecordingRedshift:
             return Reply("UPDATE 0")
         if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
             return Reply("SELECT 0", (("table_name", _VARCHAR),))
+        if lowered.startswith("select source_object, identity, window_start, window_end from loaded_objects"):
+            # a new warehouse: nothing in the ledger yet
+            columns = ("source_object", "identity", "window_start", "window_end")
+            return Reply("SELECT 0", tuple((name, _VARCHAR) for name in columns))
+        if lowered.startswith("select max(identity) from loaded_objects"):
+            return Reply("SELECT 1", (("max", _VARCHAR),), [(None,)])
         if "from information_schema.columns" in lowered:  # a new warehouse: no table has a column yet
             return Reply("SELECT 0", (("table_name", _VARCHAR), ("column_name", _VARCHAR)))
         if "from listening_by_hour" in lowered or "from plays_by_" in lowered:  # the listening report: no plays
@@ -235,8 +241,7 @@ class RecordingRedshift:
                     failed, status = True, (b"E" if status == b"T" else status)
                     continue
                 for row in reply.rows:
-                    values = [struct.pack("!q", v) if isinstance(v, int) else str(v).encode() for v in row]
-                    _send(stream, b"D", struct.pack("!h", len(values)) + b"".join(_sized(v) for v in values))
+                    _send(stream, b"D", struct.pack("!h", len(row)) + b"".join(_sized(value) for value in row))
                 _send(stream, b"C", reply.tag.encode() + b"\0")
                 verb = statement_text(query).split(" ", 1)[0].lower()
                 status = b"T" if verb == "begin" else b"I" if verb in ("commit", "rollback") else status
@@ -285,8 +290,12 @@ def _bind_values(rest: bytes, oids: tuple[int, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _sized(value: bytes) -> bytes:
-    return struct.pack("!i", len(value)) + value
+def _sized(value: Any) -> bytes:
+    """One column of a DataRow: its length, then its bytes (an int in binary); NULL is the length -1."""
+    if value is None:
+        return struct.pack("!i", -1)
+    data = struct.pack("!q", value) if isinstance(value, int) else str(value).encode()
+    return struct.pack("!i", len(data)) + data
 
 
 def _send(stream: Any, kind: bytes, payload: bytes) -> None:

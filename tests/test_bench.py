@@ -78,3 +78,17 @@ def test_benchmark_reports_every_figure(tmp_path: Path, pg_url: str, capsys: pyt
     for figure in figures.values():
         assert figure["label"] in markdown
         assert figure["label"] in printed
+
+
+def test_the_incremental_benchmark_runs_at_a_tiny_size_and_reports_its_figures(tmp_path: Path) -> None:
+    from bench.incremental import main as incremental
+
+    out = tmp_path / "results" / "incremental"
+    argv = ["--songs", "300", "--small-songs", "10", "--s3-songs", "20", "--events", "20000", "--repeat", "1"]
+    assert incremental([*argv, "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
+
+    figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert figures["hourly"]["ratio"] > 0 and figures["hourly"]["full_refresh_ratio"] > 0
+    # the first hourly run downloads the whole catalog from S3, the next one nothing
+    assert figures["s3"]["downloaded"] == {"first": 20, "next": 0}
+    assert "song objects downloaded from S3" in out.with_suffix(".md").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from flows.etl.flow import sparkify_etl
 from sparkify import sql, steps
 from sparkify.errors import EmptySourceError
 from sparkify.generator import GeneratorConfig, generate
+from sparkify.ledger import FeedChanges
 from sparkify.run import STALE_AFTER, LoadRun
 from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
@@ -62,26 +63,35 @@ def test_three_windows_loaded_at_once_give_the_tables_of_loading_them_in_turn(
     assert connect(pg_url).staging_tables() == []
 
 
-@pytest.mark.parametrize("dimension", ["users", "songs"])
-def test_two_runs_upserting_one_dimension_take_turns_on_postgresql(dimension: str, source: str, pg_url: str) -> None:
-    """Under READ COMMITTED, two delete+insert upserts in flight together would both insert the same keys."""
+@pytest.mark.parametrize("script", ["users", "catalog"])
+def test_two_runs_upserting_one_dimension_take_turns_on_postgresql(script: str, source: str, pg_url: str) -> None:
+    """Under READ COMMITTED, two delete+insert upserts in flight together would both insert the same keys.
+
+    The catalog script upserts songs and artists (and the catalog) for the new song files.
+    """
     warehouse = connect(pg_url)
     warehouse.create_tables()
+    local = LocalSource(Path(source))
+    songs = FeedChanges.sort("songs", local.song_objects(), local.uri, [])  # all new to an empty ledger
     first, second = (LoadRun.new(window) for window in WINDOWS[:2])
     for run in (first, second):
-        steps.stage_events(warehouse, LocalSource(Path(source)), run)
-        steps.stage_songs(warehouse, LocalSource(Path(source)), run)
+        steps.stage_events(warehouse, local, run)
+        steps.stage_songs(warehouse, local, run, songs)
+    second_load = {
+        "users": lambda: steps.load_dimension(warehouse, "users", second),
+        "catalog": lambda: steps.load_catalog(warehouse, local, second, songs),
+    }[script]
 
     with warehouse.engine.begin() as conn:  # the first run's upsert, not yet committed
-        for path in sql.script(f"load/{dimension}", "postgresql"):
+        for path in sql.script(f"load/{script}", "postgresql"):
             conn.execute(warehouse.statement(path, first.staging_tables), first.window.params())
-        other = threading.Thread(target=steps.load_dimension, args=(warehouse, dimension, second))
+        other = threading.Thread(target=second_load)
         other.start()
         time.sleep(1)
         assert other.is_alive(), "the second upsert did not wait for the first"
     other.join(30)
 
-    key = {"users": "user_id", "songs": "song_id"}[dimension]
+    dimension, key = {"users": ("users", "user_id"), "catalog": ("songs", "song_id")}[script]
     assert rows(pg_url, f"SELECT {key} FROM {dimension} GROUP BY {key} HAVING COUNT(*) > 1") == []
     assert rows(pg_url, f"SELECT COUNT(*) FROM {dimension}")[0][0] > 0
 

@@ -107,7 +107,7 @@ def test_kill_9_at_any_point_then_a_new_run_leaves_postgresql_as_one_clean_run(
     assert clean_run(prefect_api, source, pg_url) == reference
 
 
-@pytest.mark.parametrize("done", ["stage-events", "load-songplays", "load-users"])
+@pytest.mark.parametrize("done", ["stage-events", "load-catalog", "load-songplays", "load-users", "record-window"])
 def test_kill_9_then_a_new_run_leaves_duckdb_as_one_clean_run(
     done: str, source: str, tmp_path: Path, prefect_api: PrefectServer, reference_duckdb: dict
 ) -> None:

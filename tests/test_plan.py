@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
 
     def capture(conn, cursor, statement, parameters, context, executemany) -> None:
         if conn.engine.url.get_backend_name() == "duckdb":
-            statements.append((statement, parameters))
+            # a plan shows an executemany as the statement once per row
+            statements.extend((statement, one) for one in (parameters if executemany else [parameters]))
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", capture)
     yield statements
@@ -61,7 +62,16 @@ def _as_planned(statement: str) -> str:
 
 def _values(parameters: Any) -> list[Any]:
     values = list(parameters.values()) if isinstance(parameters, dict) else list(parameters or ())
-    return [PLAN_RUN_KEY if isinstance(value, str) and _RUN_KEY.fullmatch(value) else value for value in values]
+    return [_as_planned_value(value) for value in values]
+
+
+def _as_planned_value(value: Any) -> Any:
+    """The run's key as the plan's; the time a record was written (now, UTC) as a mark."""
+    if isinstance(value, str) and _RUN_KEY.fullmatch(value):
+        return PLAN_RUN_KEY
+    if isinstance(value, datetime) and abs(datetime.now(UTC).replace(tzinfo=None) - value) < timedelta(hours=1):
+        return "<now>"
+    return value
 
 
 @pytest.mark.usefixtures("prefect_harness")

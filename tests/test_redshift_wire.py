@@ -231,7 +231,8 @@ def assert_the_plan_is_the_traffic(run: WireRun, block: str, window: Window | No
     planned = plan(f"s3://{run.bucket}/raw", block=block, window=window)
     shown = [re.sub(r"(\$\d+) /\* .*? \*/", r"\1", statement.sql) for statement in planned.statements]
     sent = [r.sql for r in run.received if r.sql not in DRIVER_STATEMENTS]
-    assert sorted(normalised(sql) for sql in shown) == sorted(normalised(sql) for sql in sent)
+    # the same statements; a run repeats some once per object or window it listed, a plan lists none from S3
+    assert {normalised(sql) for sql in shown} == {normalised(sql) for sql in sent}
 
 
 def copy_options(copy: Received) -> str:

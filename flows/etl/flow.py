@@ -21,7 +21,8 @@ from sparkify.schema import DIMENSIONS
 from sparkify.settings import get_settings
 from sparkify.warehouse import connect
 from sparkify.window import Interval, Window
-from tasks.loading import load_dimension, load_songplays
+from tasks.ledger import plan_catalog, plan_events, record_window, report_increment
+from tasks.loading import load_catalog, load_dimension, load_songplays
 from tasks.quality import run_quality_checks
 from tasks.report import publish_listening_report
 from tasks.schema import create_tables
@@ -41,6 +42,12 @@ class RunSummary:
     checks_passed: int = 0
     rejected_events: int = 0
     rejected_songs: int = 0
+    #: Per feed, what the ledger made of the listing: objects new, changed, unchanged.
+    objects: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Earlier windows loaded again because an event file they were loaded from changed since.
+    reloaded_windows: list[str] = field(default_factory=list)
+    #: Plays already loaded that a new catalog entry matched.
+    plays_rematched: int = 0
 
     @property
     def feeds(self) -> list[Staged]:
@@ -56,7 +63,13 @@ class RunSummary:
             f"window: {self.window}",
             f"staged: {self.staged_events} events, {self.staged_songs} songs",
             *(f"{feed.describe()} (see rejected_records)" if feed.rejected else feed.describe() for feed in self.feeds),
+            *(
+                f"{feed} objects: {counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged"
+                for feed, counts in self.objects.items()
+            ),
             f"loaded: {self.songplays_loaded} songplays",
+            f"earlier windows reloaded: {', '.join(self.reloaded_windows) or 'none'}",
+            f"plays matched anew: {self.plays_rematched}",
             f"rows: {rows}",
             f"checks: {self.checks_passed} passed",
         ]
@@ -73,6 +86,8 @@ def sparkify_etl(
     s3_block: str | None = None,
     events_format: str = "json",
     max_errors: int | None = None,
+    lookback_days: float | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """Loads the source's events of a window (all of them by default) into the star schema, then checks it.
 
@@ -92,6 +107,10 @@ def sparkify_etl(
         events_format: "json" (one object a line) or "csv" (a header row): how the event logs are written.
         max_errors: Bad records (kept in rejected_records) a feed may have before the run fails (default:
             the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR, 100).
+        lookback_days: Late events: the event files of this many UTC days before the window are re-examined, and
+            the earlier windows loaded from one that changed since are reloaded (default: SPARKIFY_LOOKBACK_DAYS, 2).
+        full_refresh: Ignore the ledger of loaded files (loaded_objects): read the whole catalog again, and reload
+            a changed event file's windows at any age.
     """
     configured = get_settings()
     window = Window.for_run(window_start, window_end, interval, flow_run.scheduled_start_time)
@@ -102,14 +121,20 @@ def sparkify_etl(
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         create_tables(target)
+        lookback = configured.lookback_days if lookback_days is None else lookback_days
+        changes = plan_events(target, raw, run, lookback, full_refresh)
+        # the catalog is listed while the events stage: a large catalog's listing costs no time of its own
+        listed = plan_catalog.submit(target, raw, full_refresh)
         events, songs = PrefectFutureList(
-            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run)]
+            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run, listed)]
         ).result()
+        catalog_changes = listed.result()
         try:
             check_rejects([events, songs], target.max_errors, raw, run)
         except TooManyBadRecordsError:
             drop_staging(target, run)  # the rejects stay in rejected_records: the staged rows are of no use
             raise
+        catalog = load_catalog(target, raw, run, catalog_changes)
         try:
             songplays_loaded = load_songplays(target, run, raw.uri)
         except EmptySourceError:
@@ -117,8 +142,19 @@ def sparkify_etl(
             raise
         PrefectFutureList([load_dimension.submit(target, table, run) for table in DIMENSIONS]).result()
         report = run_quality_checks(target, run)
+        record_window(target, raw, run, changes.window_objects)
         drop_staging(target, run)
+        # late events: earlier windows whose files changed since they were loaded, each loaded again whole
+        for reload in changes.reloads:
+            earlier = run.reload(reload.window)
+            check_rejects([stage_events(target, raw, earlier)], target.max_errors, raw, earlier)
+            load_songplays(target, earlier, raw.uri, required=False)
+            PrefectFutureList([load_dimension.submit(target, table, earlier) for table in DIMENSIONS]).result()
+            run_quality_checks(target, earlier)
+            record_window(target, raw, earlier, reload.objects)
+            drop_staging(target, earlier)
         publish_listening_report(target, run)
+    report_increment(catalog_changes, changes, catalog.rematched, run)
 
     return RunSummary(
         window=str(window),
@@ -129,4 +165,7 @@ def sparkify_etl(
         checks_passed=len(report.results),
         rejected_events=events.rejected,
         rejected_songs=songs.rejected,
+        objects={feed.feed: feed.counts() for feed in (catalog_changes, changes.events)},
+        reloaded_windows=[str(reload.window) for reload in changes.reloads],
+        plays_rematched=catalog.rematched,
     )

@@ -7,7 +7,8 @@ raw files and in its table options, so that is all a subclass provides.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from sqlalchemy.schema import CreateTable, DropTable, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sparkify import schema, sql
+from sparkify.ledger import Loaded
 from sparkify.records import Rejection
 from sparkify.sources import Source
 from sparkify.window import Window
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 
 class Warehouse(ABC):
     """A SQLAlchemy engine plus the engine-specific staging the pipeline needs."""
+
+    #: Whether concurrent runs need explicit table locks to take turns (see ``sql/<engine>/load/*/00_lock_*``).
+    takes_table_locks = False
 
     def __init__(self, engine: Engine, max_errors: int) -> None:
         self.engine = engine
@@ -78,13 +83,20 @@ class Warehouse(ABC):
         folder: str,
         identifiers: Mapping[str, str],
         params: Mapping[str, Any],
+        then: Callable[[sa.Connection], None] | None = None,
     ) -> list[int]:
-        """Runs every statement of ``sql/<folder>/`` in one transaction; returns their row counts."""
+        """Runs every statement of ``sql/<folder>/`` in one transaction; returns their row counts.
+
+        ``then`` runs last in the same transaction: what records the load commits with it, or not at all.
+        """
         with self.engine.begin() as conn:
-            return [
+            counts = [
                 conn.execute(self.statement(path, identifiers), dict(params)).rowcount
                 for path in sql.script(folder, self.dialect.name)
             ]
+            if then is not None:
+                then(conn)
+            return counts
 
     def scalar(
         self,
@@ -102,12 +114,12 @@ class Warehouse(ABC):
 
     # -- tables -------------------------------------------------------------
     def create_tables(self) -> None:
-        """Creates the star schema and ``rejected_records`` where missing, then (re)creates the marts.
+        """Creates the star schema and its bookkeeping where missing, then (re)creates the marts.
 
         Existing tables and rows are kept; a table created before a column was declared gains it
         (NULL in its old rows). The marts' views are replaced on every run, so they follow the tables.
         """
-        tables = (*schema.STAR_SCHEMA, schema.rejected_records)
+        tables = (*schema.STAR_SCHEMA, *schema.BOOKKEEPING)
         with self.engine.begin() as conn:
             # concurrent runs on a server engine take turns here (sql/<engine>/schema/, where one is needed)
             for path in sql.script("schema", self.dialect.name, missing_ok=True):
@@ -171,6 +183,75 @@ class Warehouse(ABC):
         for start in range(0, len(objects), 1000):
             conn.execute(delete, {"feed": feed, "objects": objects[start : start + 1000]})
 
+    # -- the ledger of loaded objects -------------------------------------------
+    def loaded(self, feed: str, uri: str) -> list[Loaded]:
+        """What the ledger holds for ``feed``'s objects of the source at ``uri``."""
+        prefix = f"{uri}/"
+        windows: dict[tuple[datetime, datetime], Window] = {}  # a catalog's 100,000 rows share one
+        with self.engine.connect() as conn:
+            result = conn.execute(self.statement("ledger/loaded_objects"), {"feed": feed, "pattern": f"{prefix}%"})
+            return [
+                Loaded(
+                    name, identity, windows.get((start, end)) or windows.setdefault((start, end), Window(start, end))
+                )
+                for name, identity, start, end in result.all()
+                if name.startswith(prefix)
+            ]
+
+    def loaded_identity(self, feed: str, source_object: str) -> str | None:
+        """The identity the ledger last recorded for one object (of any window), if any."""
+        with self.engine.connect() as conn:
+            params = {"feed": feed, "source_object": source_object}
+            return conn.execute(self.statement("ledger/loaded_identity"), params).scalar()
+
+    def record_loaded(
+        self,
+        conn: sa.Connection,
+        run_key: str,
+        feed: str,
+        loads: list[tuple[str, str, Window]],
+        identifiers: Mapping[str, str],
+    ) -> None:
+        """Each ``(object, identity, window)`` loaded by this run replaces the object's row for that window.
+
+        The rows staged and rejected per object are then counted in the warehouse, from the run's staging
+        table (``identifiers``) and ``rejected_records``.
+        """
+        if self.takes_table_locks:
+            conn.execute(self.statement("ledger/lock_loaded_objects"))
+        delete = self.statement("ledger/delete_objects", expanding=["objects"])
+        by_window: dict[Window, list[str]] = defaultdict(list)
+        for name, _, window in loads:
+            by_window[window].append(name)
+        for window, names in by_window.items():
+            for start in range(0, len(names), 1000):
+                conn.execute(delete, {"feed": feed, "objects": names[start : start + 1000], **window.params()})
+        if not loads:
+            return
+        now = datetime.now(UTC).replace(tzinfo=None)
+        identities = {name: identity for name, identity, _ in loads}
+        for window, names in by_window.items():
+            self.insert_loaded(conn, feed, run_key, now, window, [(name, identities[name]) for name in names])
+        for path in ("ledger/count_rejected", f"ledger/count_staged_{feed}"):
+            conn.execute(self.statement(path, identifiers), {"run_key": run_key, "feed": feed})
+
+    def insert_loaded(
+        self,
+        conn: sa.Connection,
+        feed: str,
+        run_key: str,
+        now: datetime,
+        window: Window,
+        objects: list[tuple[str, str]],
+    ) -> None:
+        """The ledger's new rows for one window, ``(object, identity)`` each; an engine with a bulk path overrides."""
+        rows = [
+            {"feed": feed, "source_object": name, "identity": identity, "run_key": run_key, "loaded_at": now}
+            | window.params()
+            for name, identity in objects
+        ]
+        conn.execute(self.statement("ledger/insert"), rows)
+
     def rejected(self, run_key: str, feed: str) -> int:
         """The records of ``feed`` that run ``run_key`` rejected."""
         return int(self.scalar("rejects/count", params={"run_key": run_key, "feed": feed}))
@@ -180,9 +261,11 @@ class Warehouse(ABC):
         """Stages the event files ``window`` needs; an engine that loads a whole folder at once overrides it."""
         return self.stage_events(table, source, source.event_keys(window), run_key)
 
-    def stage_song_files(self, table: sa.Table, source: Source, run_key: str = "") -> int:
-        """Stages the whole song catalog: plays of any window may match any song."""
-        return self.stage_songs(table, source, source.song_keys(), run_key)
+    def stage_song_files(
+        self, table: sa.Table, source: Source, run_key: str = "", keys: list[str] | None = None
+    ) -> int:
+        """Stages the song files ``keys`` (those the ledger has not seen as they are), or the whole catalog."""
+        return self.stage_songs(table, source, source.song_keys() if keys is None else keys, run_key)
 
     @abstractmethod
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:

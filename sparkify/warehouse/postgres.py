@@ -45,6 +45,8 @@ Documents = Iterator[tuple[str, int, bytes]]
 class PostgresWarehouse(Warehouse):
     """Stages by streaming the source objects through COPY FROM STDIN (psycopg 3)."""
 
+    takes_table_locks = True
+
     @classmethod
     def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
         # COPY FROM STDIN is psycopg 3's API: a bare postgresql:// means it, another driver cannot stage

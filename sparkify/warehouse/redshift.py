@@ -205,6 +205,8 @@ class CopyOptions:
 class RedshiftWarehouse(Warehouse):
     """Stages with ``COPY … FROM 's3://….manifest' MANIFEST``: the cluster reads the bucket, this process sends SQL."""
 
+    takes_table_locks = True
+
     def __init__(self, engine: Engine, max_errors: int, copy: CopyOptions, serverless: bool = False) -> None:
         super().__init__(engine, max_errors)
         self.copy = copy

@@ -1,4 +1,5 @@
--- One fact per NextSong event of the window, matched or not to a catalog song.
+-- One fact per NextSong event of the window, matched or not to a catalog song (every entry staged so far,
+-- sql/load/catalog/); what the event names is kept, so that a song reaching the catalog later matches it.
 INSERT INTO songplays (
     songplay_id, start_time, user_id, level, song_id, artist_id, session_id, location, user_agent,
     song_title, artist_name, song_length
@@ -38,7 +39,7 @@ catalog_entries AS (
             PARTITION BY title, artist_name, duration
             ORDER BY song_id
         ) AS entry_rank
-    FROM {{ staging_songs }}
+    FROM song_catalog
 ),
 
 distinct_catalog_songs AS (
