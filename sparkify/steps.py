@@ -154,7 +154,7 @@ def run_in_order(
 ) -> list[quality.CheckResult]:
     """Every step once, one after another, in the flow's order, each announced by its task's name.
 
-    The flow runs the two staging steps side by side, then the four dimensions;
+    The flow runs the two staging steps side by side, then the dimensions;
     this is the same order with each group serialised in the order it is submitted.
     Returns the quality checks' results, which the flow's task would raise on.
     """

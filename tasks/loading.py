@@ -1,4 +1,4 @@
-"""Steps 3 and 4: the fact, then the four dimensions, from this run's staging tables."""
+"""Steps 3 and 4: the catalog and the fact, then the dimensions, from this run's staging tables."""
 
 from __future__ import annotations
 
