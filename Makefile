@@ -10,11 +10,14 @@ BIN := $(VENV)/bin
 run: $(VENV)/.run-deps
 	$(BIN)/python -m flows.etl
 
+# Test files run side by side, one per core (at most 4); a file stays on one worker, so its fixtures start once.
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+
 test: $(VENV)/.dev-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 test-fast: $(VENV)/.dev-deps
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import uuid
@@ -83,9 +84,17 @@ def s3_server() -> Iterator[S3Server]:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[PrefectServer]:
-    """A real ``prefect server start`` subprocess for the whole test session."""
-    yield from _run_service(prefect_server)
+def prefect_api(request: pytest.FixtureRequest) -> Iterator[PrefectServer]:
+    """A real ``prefect server start`` subprocess for the whole test session.
+
+    Its database is on the session's PostgreSQL when there is one, as Prefect advises for a shared server:
+    on SQLite each write waits for the last, and runs in flight together (a backfill) wait on each other.
+    """
+    try:
+        database: PostgresServer | None = request.getfixturevalue("postgres")
+    except pytest.skip.Exception:
+        database = None
+    yield from _run_service(functools.partial(prefect_server, database=database))
 
 
 #: Fixtures that start a real service: a test that uses one is slow whatever it does.

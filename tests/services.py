@@ -447,7 +447,7 @@ class PrefectServer:
     log_file: Path = Path()
 
 
-def _prefect_server_env(home: Path) -> dict[str, str]:
+def _prefect_server_env(home: Path, database_url: str | None) -> dict[str, str]:
     """Our environment minus any PREFECT_* variable, plus the server's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(
@@ -456,6 +456,8 @@ def _prefect_server_env(home: Path) -> dict[str, str]:
         NO_PROXY=NO_PROXY,
         no_proxy=NO_PROXY,
     )
+    if database_url is not None:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
     return env
 
 
@@ -490,9 +492,12 @@ def _wait_healthy(proc: subprocess.Popen[bytes], health_url: str, timeout: float
 @contextlib.contextmanager
 def prefect_server(
     start_timeout: float = PREFECT_START_TIMEOUT_S,
+    database: PostgresServer | None = None,
 ) -> Iterator[PrefectServer]:
     """Run ``prefect server start`` on a free loopback port with its own PREFECT_HOME.
 
+    Its database is SQLite in that home, or a new database on ``database``: what Prefect advises beyond
+    a laptop, as SQLite makes every write wait for the one before (runs in flight together wait on it).
     Waits (at most ``start_timeout`` seconds) for ``/api/health`` to answer 200.
     At exit the server's process group is terminated and the home removed.
     """
@@ -503,6 +508,10 @@ def prefect_server(
     log_file = home / "server.log"
     proc: subprocess.Popen[bytes] | None = None
     try:
+        database_url = None
+        if database is not None:
+            name = f"prefect_{home.name.rsplit('-', 1)[-1]}"
+            database_url = create_database(database, name).replace("+psycopg:", "+asyncpg:", 1)
         failure = ""
         for _attempt in range(3):
             port = free_port()
@@ -522,7 +531,7 @@ def prefect_server(
                         str(port),
                     ],
                     cwd=home,
-                    env=_prefect_server_env(home),
+                    env=_prefect_server_env(home, database_url),
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
