@@ -17,6 +17,7 @@ the difference being measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each size (default: %(default)s)")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "incremental")
     parser.add_argument("--out", type=Path, default=RESULTS / "incremental")
+    parser.add_argument("--prefect-api-url", help="a running Prefect server's API to report to instead of starting one")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
 
@@ -180,11 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         (s3_source / path.relative_to(large)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, s3_source / path.relative_to(large))
 
-    with prefect_server() as server:
-        setup = Setup(args.work, server.api_url)
+    with contextlib.ExitStack() as stack:
+        api_url = args.prefect_api_url or stack.enter_context(prefect_server()).api_url
+        setup = Setup(args.work, api_url)
         figures = {
             "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "parameters": {key: value for key, value in vars(args).items() if key not in ("work", "out")},
+            "parameters": {
+                key: value for key, value in vars(args).items() if key not in ("work", "out", "prefect_api_url")
+            },
             "hourly": hourly_ratio(setup, large, small, args.repeat),
             "s3": s3_downloads(setup, s3_source),
         }

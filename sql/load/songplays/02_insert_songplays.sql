@@ -27,24 +27,32 @@ WITH song_play_events AS (
       AND ts < :window_end
 ),
 
-catalog_entries AS (
+named_catalog_entries AS (
     SELECT
-        song_id,
-        artist_id,
-        title,
-        artist_name,
-        duration,
+        catalog.song_id,
+        catalog.artist_id,
+        catalog.title,
+        catalog.artist_name,
+        catalog.duration,
         -- duplicate catalog entries must not fan out the facts: keep the lowest song_id
         ROW_NUMBER() OVER (
-            PARTITION BY title, artist_name, duration
-            ORDER BY song_id
+            PARTITION BY catalog.title, catalog.artist_name, catalog.duration
+            ORDER BY catalog.song_id
         ) AS entry_rank
-    FROM song_catalog
+    FROM song_catalog AS catalog
+    -- only the entries the window's plays name are ranked: the cost follows the window, not the catalog
+    WHERE EXISTS (
+        SELECT 1
+        FROM song_play_events AS plays
+        WHERE plays.song = catalog.title
+          AND plays.artist = catalog.artist_name
+          AND plays.length = catalog.duration
+    )
 ),
 
 distinct_catalog_songs AS (
     SELECT song_id, artist_id, title, artist_name, duration
-    FROM catalog_entries
+    FROM named_catalog_entries
     WHERE entry_rank = 1
 )
 
