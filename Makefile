@@ -10,8 +10,10 @@ BIN := $(VENV)/bin
 run: $(VENV)/.run-deps
 	$(BIN)/python -m flows.etl
 
-# Test files run side by side, one per core (at most 4); a file stays on one worker, so its fixtures start once.
-PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+# Test files run side by side on one worker more than there are cores (at most 4): the tests wait on the processes
+# and servers they start, and the spare worker fills those waits. A file stays on one worker: its fixtures start once.
+WORKERS := $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 1, 4))")
+PARALLEL := -n $(WORKERS) --dist loadfile
 
 test: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(PARALLEL)
