@@ -11,7 +11,7 @@ and ``.json``:
 
 The flow processes report to one Prefect server started for the benchmark, so that the temporary
 server a bare ``python -m flows.etl`` starts (10 to 20 s here, varying by seconds) does not drown
-the difference being measured.
+the difference being measured (or to a running one, ``--prefect-api-url``: what the smoke test does).
 """
 
 from __future__ import annotations

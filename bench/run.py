@@ -99,8 +99,8 @@ class Bench:
 
     # -- child processes ------------------------------------------------------------------
     def _env(self, trace: Path | None) -> dict[str, str]:
-        # no PREFECT_API_URL (nor any other Prefect setting of the caller): each flow process starts
-        # Prefect's temporary server, as `python -m flows.etl` does on a laptop
+        # no Prefect setting of the caller; without --server no PREFECT_API_URL either: each flow process
+        # starts Prefect's temporary server, as `python -m flows.etl` does on a laptop
         env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
         env["PREFECT_HOME"] = str(self.prefect_home)
         env.update(self.server_env)

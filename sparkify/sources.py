@@ -26,7 +26,7 @@ from datetime import date
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sparkify.errors import PipelineError
 from sparkify.window import Window
@@ -84,11 +84,11 @@ def event_file_day(key: str) -> date | None:
     return date.fromisoformat(match["day"]) if match else None
 
 
-class SourceObject(NamedTuple):
+@dataclass(frozen=True)
+class SourceObject:
     """An object as a listing gives it: its key, and an identity that changes whenever its content does.
 
     S3's ETag; for a local file, its size and modification time (what ``make`` and rsync trust).
-    A named tuple: a catalog lists 100,000 of them, made three times as fast as frozen dataclasses.
     """
 
     key: str
@@ -153,7 +153,7 @@ class LocalSource(ListedSource):
         return folder
 
     def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
-        """Every file under ``prefix/`` ending in ``suffix``, walked with ``os.scandir``: 100,000 in half a second."""
+        """Every file under ``prefix/`` ending in ``suffix``, walked with ``os.scandir``: 100,000 in a second."""
         folders, found = [self._folder(prefix)], []
         start = len(str(self.root)) + 1
         while folders:
@@ -165,7 +165,7 @@ class LocalSource(ListedSource):
                         status = entry.stat()
                         key = entry.path[start:].replace(os.sep, "/")
                         found.append(SourceObject(key, f"{status.st_size}:{status.st_mtime_ns}"))
-        return sorted(found)
+        return sorted(found, key=attrgetter("key"))
 
     def song_objects(self) -> list[SourceObject]:
         """Every song file of the catalog, with its size and modification time: a listing, no file opened."""
