@@ -8,14 +8,13 @@ from it has that window reloaded, when the file is in the run's lookback.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sparkify.sources import SONG_PREFIX, SourceObject, event_file_day
+from sparkify.sources import SONG_PREFIX, SongListing, SourceObject, event_file_day
 from sparkify.window import Window
 
 #: What a song file's ledger row says it was loaded for: the catalog serves every window.
@@ -46,7 +45,7 @@ class FeedChanges:
     #: ``--full-refresh``: the ledger is ignored, and the unchanged objects are loaded again as well.
     full_refresh: bool = False
     refreshed: tuple[SourceObject, ...] = ()
-    #: The whole listing's identity (:func:`listing_identity`), and whether the ledger holds it already.
+    #: The whole listing's identity (:class:`~sparkify.sources.SongListing`), and whether the ledger holds it already.
     listing: str = ""
     listing_recorded: bool = False
 
@@ -73,16 +72,15 @@ class FeedChanges:
 
     @classmethod
     def of_catalog(
-        cls, listing: list[SourceObject], uri: str, warehouse: LedgerReader, full_refresh: bool = False
+        cls, listing: SongListing, uri: str, warehouse: LedgerReader, full_refresh: bool = False
     ) -> FeedChanges:
         """The catalog's changes. When the listing as a whole is the one last recorded, nothing in it is new or
-        changed, and the ledger's 100,000 rows need not be read; otherwise each object is compared."""
-        identity = listing_identity(listing)
-        recorded = warehouse.loaded_identity("songs", object_url(uri, LISTING_KEY)) == identity
+        changed, and neither its files nor the ledger's 100,000 rows are looked at; otherwise each is compared."""
+        recorded = warehouse.loaded_identity("songs", object_url(uri, LISTING_KEY)) == listing.identity
         if recorded and not full_refresh:
-            return cls("songs", unchanged=len(listing), listing=identity, listing_recorded=True)
-        changes = cls.sort("songs", listing, uri, warehouse.loaded("songs", uri), full_refresh)
-        return replace(changes, listing=identity, listing_recorded=recorded)
+            return cls("songs", unchanged=listing.count, listing=listing.identity, listing_recorded=True)
+        changes = cls.sort("songs", listing.objects(), uri, warehouse.loaded("songs", uri), full_refresh)
+        return replace(changes, listing=listing.identity, listing_recorded=recorded)
 
     @property
     def to_load(self) -> list[SourceObject]:
@@ -132,14 +130,6 @@ class LedgerReader(Protocol):
 
 #: The ledger row of the catalog's listing as a whole: the key of the song_data/ folder.
 LISTING_KEY = f"{SONG_PREFIX}/"
-
-
-def listing_identity(listing: Iterable[SourceObject]) -> str:
-    """One identity for a whole listing, every key with its identity: it changes when any object does."""
-    digest = hashlib.sha256()
-    for item in listing:
-        digest.update(f"{item.key}\t{item.identity}\n".encode())
-    return f"listing:{digest.hexdigest()}"
 
 
 def object_url(uri: str, key: str) -> str:

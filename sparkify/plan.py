@@ -43,6 +43,7 @@ from sparkify.sources import (
     ListedSource,
     LocalSource,
     S3Source,
+    SongListing,
     Source,
     SourceObject,
     event_file_key,
@@ -302,6 +303,9 @@ class PlannedLocalSource(_PlannedSource):
 
     def song_objects(self) -> list[SourceObject]:
         return self.source.song_objects()
+
+    def song_listing(self) -> SongListing:
+        return self.source.song_listing()
 
     def event_objects(self, window: Window) -> list[SourceObject]:
         return self.source.event_objects(window)

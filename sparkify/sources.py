@@ -14,11 +14,12 @@ An empty unquoted field is null; ``""`` is the empty string (a logged-out
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -95,6 +96,27 @@ class SourceObject:
     identity: str
 
 
+@dataclass(frozen=True)
+class SongListing:
+    """The catalog as a run lists it: one identity for all of it, its number of song files, each file on demand.
+
+    ``identity`` changes whenever a song file is added, removed or replaced, so a run that finds the identity
+    it recorded last need not look at any single file; ``objects`` gives every file with its own identity.
+    """
+
+    identity: str
+    count: int
+    objects: Callable[[], list[SourceObject]] = field(repr=False, compare=False)
+
+
+def listing_identity(listing: Iterable[SourceObject]) -> str:
+    """One identity for a whole listing, every key with its identity: it changes when any object does."""
+    digest = hashlib.sha256()
+    for item in listing:
+        digest.update(f"{item.key}\t{item.identity}\n".encode())
+    return f"listing:{digest.hexdigest()}"
+
+
 class Source(Protocol):
     """What a warehouse needs of a source: its keys, and their bytes as files or streams."""
 
@@ -107,6 +129,8 @@ class Source(Protocol):
     def song_keys(self) -> list[str]: ...
 
     def song_objects(self) -> list[SourceObject]: ...
+
+    def song_listing(self) -> SongListing: ...
 
     def event_keys(self, window: Window) -> list[str]: ...
 
@@ -125,6 +149,11 @@ class ListedSource:
 
     def event_objects(self, window: Window) -> list[SourceObject]:
         raise NotImplementedError
+
+    def song_listing(self) -> SongListing:
+        """The catalog listed once; its identity digests every key with its identity (as an S3 listing gives both)."""
+        songs = self.song_objects()
+        return SongListing(listing_identity(songs), len(songs), lambda: songs)
 
     def song_keys(self) -> list[str]:
         """Every song file of the catalog."""
@@ -152,19 +181,32 @@ class LocalSource(ListedSource):
             raise SourceError(f"{self.root} has no {prefix}/ folder: is it a Sparkify source?")
         return folder
 
-    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
-        """Every file under ``prefix/`` ending in ``suffix``, walked with ``os.scandir``: 100,000 in a second."""
-        folders, found = [self._folder(prefix)], []
-        start = len(str(self.root)) + 1
+    def _walk(self, prefix: str, suffix: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+        """Each folder under ``prefix/`` with its files ending in ``suffix``, read with ``os.scandir``: no stat yet.
+
+        Paths are joined as strings: ``Path(".") / prefix`` would drop the root that :meth:`_key` strips.
+        """
+        self._folder(prefix)
+        folders = [os.path.join(self.root, prefix)]
         while folders:
-            with os.scandir(folders.pop()) as entries:
+            folder, files = folders.pop(), []
+            with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir():
-                        folders.append(Path(entry.path))
+                        folders.append(entry.path)
                     elif entry.name.endswith(suffix) and entry.is_file():
-                        status = entry.stat()
-                        key = entry.path[start:].replace(os.sep, "/")
-                        found.append(SourceObject(key, f"{status.st_size}:{status.st_mtime_ns}"))
+                        files.append(entry)
+            yield folder, files
+
+    def _key(self, path: str) -> str:
+        """A walked path's key: relative to the root, with slashes as in S3."""
+        return path[len(str(self.root)) + 1 :].replace(os.sep, "/")
+
+    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
+        """Every file under ``prefix/`` ending in ``suffix``, each one stat'ed: 100,000 in half a second."""
+        found = []
+        for _, files in self._walk(prefix, suffix):
+            found.extend(SourceObject(self._key(entry.path), _file_identity(entry.stat())) for entry in files)
         return sorted(found, key=attrgetter("key"))
 
     def song_objects(self) -> list[SourceObject]:
@@ -174,13 +216,34 @@ class LocalSource(ListedSource):
             raise SourceError(f"{self.root / SONG_PREFIX} holds no song files")
         return songs
 
+    def song_listing(self) -> SongListing:
+        """The catalog's folders rather than its files: each one's inode and modification time, and file names.
+
+        A file added to a folder, removed from it or renamed over one of its files (how rsync and
+        ``aws s3 sync`` replace a file, and how S3 replaces an object) changes the folder's modification time,
+        so one stat per folder, none per file, tells that nothing changed. A file rewritten in place changes no
+        folder: it is read by the next run that finds any folder changed, or on ``--full-refresh``. Each file's
+        own identity is read (``objects``) only when this one changed.
+        """
+        folders = {}
+        for folder, files in self._walk(SONG_PREFIX, ".json"):
+            status = os.stat(folder)
+            folders[self._key(folder)] = (f"{status.st_ino}:{status.st_mtime_ns}", sorted(file.name for file in files))
+        count = sum(len(names) for _, names in folders.values())
+        if not count:
+            raise SourceError(f"{self.root / SONG_PREFIX} holds no song files")
+        digest = hashlib.sha256()
+        for key, (identity, names) in sorted(folders.items()):
+            digest.update("\n".join([f"{key}/\t{identity}", *names, ""]).encode())
+        return SongListing(f"folders:{digest.hexdigest()}", count, self.song_objects)
+
     def event_objects(self, window: Window) -> list[SourceObject]:
         """The day files a window needs, with their identities; a full load takes every file under log_data/."""
         if window.is_everything:
             return self._objects(LOG_PREFIX, f".{self.events_format}")
         self._folder(LOG_PREFIX)
-        paths = (self.root / event_file_key(day, self.events_format) for day in window.days())
-        return [_local_object(self.root, path) for path in paths if path.is_file()]
+        paths = {key: self.root / key for key in (event_file_key(day, self.events_format) for day in window.days())}
+        return [SourceObject(key, _file_identity(path.stat())) for key, path in paths.items() if path.is_file()]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -299,9 +362,9 @@ def _bucket_and_key(url: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _local_object(root: Path, path: Path) -> SourceObject:
-    status = path.stat()
-    return SourceObject(path.relative_to(root).as_posix(), f"{status.st_size}:{status.st_mtime_ns}")
+def _file_identity(status: os.stat_result) -> str:
+    """A local file's identity: its size and modification time, as ``make`` and rsync trust them."""
+    return f"{status.st_size}:{status.st_mtime_ns}"
 
 
 def open_source(uri: str, *, s3_block: str | None = None, events_format: str = "json") -> Source:

@@ -26,7 +26,7 @@ from sparkify.ledger import (
 )
 from sparkify.records import Staged
 from sparkify.run import LoadRun, stale_staging
-from sparkify.sources import Source, SourceObject
+from sparkify.sources import SongListing, Source, SourceObject
 from sparkify.warehouse import Warehouse
 from sparkify.window import Window
 
@@ -51,9 +51,14 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     return Staged("events", staged, warehouse.rejected(run.key, "events"))
 
 
-def plan_catalog(warehouse: Warehouse, source: Source, full_refresh: bool = False) -> FeedChanges:
-    """Lists the catalog (names and identities, no content) against the ledger: the song files to stage."""
-    return FeedChanges.of_catalog(source.song_objects(), source.uri, warehouse, full_refresh)
+def list_catalog(source: Source) -> SongListing:
+    """The catalog's listing as a whole (names and identities, no content); no warehouse needed."""
+    return source.song_listing()
+
+
+def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, full_refresh: bool = False) -> FeedChanges:
+    """The catalog's listing against the ledger: the song files to stage."""
+    return FeedChanges.of_catalog(listing, source.uri, warehouse, full_refresh)
 
 
 def plan_events(
@@ -158,12 +163,14 @@ def run_in_order(
     this is the same order with each group serialised in the order it is submitted.
     Returns the quality checks' results, which the flow's task would raise on.
     """
+    announce("list-catalog")
+    listing = list_catalog(source)
     announce("create-tables")
     create_tables(warehouse)
     announce("plan-events")
     events = plan_events(warehouse, source, run)
     announce("plan-catalog")
-    songs = plan_catalog(warehouse, source)
+    songs = plan_catalog(warehouse, source, listing)
     announce("stage-events")
     stage_events(warehouse, source, run)
     announce("stage-songs")

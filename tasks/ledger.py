@@ -8,15 +8,21 @@ from prefect.artifacts import create_table_artifact
 from sparkify import steps
 from sparkify.ledger import EventChanges, FeedChanges
 from sparkify.run import LoadRun
-from sparkify.sources import Source, SourceObject
+from sparkify.sources import SongListing, Source, SourceObject
 from sparkify.warehouse import Warehouse
 from tasks.policy import TASK_OPTIONS
 
 
+@task(name="list-catalog", **TASK_OPTIONS)
+def list_catalog(source: Source) -> SongListing:
+    """Lists the catalog as a whole (names and identities, no content): it needs no warehouse, so a run starts here."""
+    return steps.list_catalog(source)
+
+
 @task(name="plan-catalog", **TASK_OPTIONS)
-def plan_catalog(warehouse: Warehouse, source: Source, full_refresh: bool) -> FeedChanges:
-    """Lists the catalog (names and identities, no content) against the ledger: the song files to stage."""
-    songs = steps.plan_catalog(warehouse, source, full_refresh)
+def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, full_refresh: bool) -> FeedChanges:
+    """The catalog's listing against the ledger: the song files to stage."""
+    songs = steps.plan_catalog(warehouse, source, listing, full_refresh)
     get_run_logger().info(songs.describe())
     return songs
 

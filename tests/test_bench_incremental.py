@@ -22,7 +22,12 @@ def test_the_incremental_benchmark_runs_at_a_tiny_size_and_reports_its_figures(
     assert incremental([*argv, "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
 
     figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    assert figures["hourly"]["ratio"] > 0 and figures["hourly"]["full_refresh_ratio"] > 0
+    hourly = figures["hourly"]
+    assert hourly["ratio"] > 0 and hourly["full_refresh_ratio"] > 0
+    # the flow's work, read from each run's log, is part of that run's whole process
+    for size in ("large", "small"):
+        runs = zip(hourly["flow_work_seconds"][size], hourly["seconds"][size], strict=True)
+        assert all(0 < work < wall for work, wall in runs)
     # the first hourly run downloads the whole catalog from S3, the next one nothing
     assert figures["s3"]["downloaded"] == {"first": 20, "next": 0}
     assert "song objects downloaded from S3" in out.with_suffix(".md").read_text(encoding="utf-8")

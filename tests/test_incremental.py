@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from flows.etl.flow import RunSummary, sparkify_etl
+from sparkify.sources import LocalSource
 from tests import flow_runs
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
@@ -99,6 +100,29 @@ def add_song(root: Path, entry: dict[str, Any]) -> None:
     path.write_text(json.dumps(entry), encoding="utf-8")
 
 
+def catalog_file(root: Path, index: int) -> Path:
+    """Where ``write_source`` put the catalog's ``index``-th entry."""
+    return root / "song_data" / "A" / "B" / "C" / f"TRABC{index:013d}.json"
+
+
+def rewrite_in_place(path: Path, entry: dict[str, Any]) -> None:
+    """The same file truncated and written again: its folder does not change."""
+    path.write_text(json.dumps(entry), encoding="utf-8")
+
+
+def replace_file(path: Path, entry: dict[str, Any]) -> None:
+    """Written aside, then renamed over the old file, as rsync and ``aws s3 sync`` do: its folder changes."""
+    aside = path.with_name(f".{path.name}.partial")
+    aside.write_text(json.dumps(entry), encoding="utf-8")
+    aside.replace(path)
+
+
+def song_years(root: Path) -> list[tuple[str, int | None]]:
+    """Each song file's song_id and year as the songs table should hold it (year 0 is unknown)."""
+    entries = (json.loads(path.read_text(encoding="utf-8")) for path in (root / "song_data").rglob("*.json"))
+    return sorted((entry["song_id"], entry["year"] or None) for entry in entries)
+
+
 def append_events(root: Path, records: list[dict[str, Any]]) -> Path:
     """Late events appended to their day's file, as the app keeps writing it."""
     path = root / "log_data" / "2018" / "11" / "2018-11-01-events.json"
@@ -156,6 +180,55 @@ def test_a_new_song_file_is_staged_alone_and_its_earlier_plays_get_matched(sourc
     assert facts(url) == expected_facts(EVENTS, [*CATALOG, LATE_SONG], [hour(1, 10), hour(1, 12)])
     assert rows(url, "SELECT song_id, artist_id FROM songs WHERE song_id = 'SOCCC'") == [("SOCCC", "ARC")]
     assert rows(url, "SELECT artist_id, name FROM artists WHERE artist_id = 'ARC'") == [("ARC", "Cy")]
+
+
+def test_a_local_catalogs_listing_changes_when_a_song_file_is_added_replaced_or_removed(
+    source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = LocalSource(source)
+    listed = local.song_listing()
+    assert listed == local.song_listing()
+    assert listed.count == len(CATALOG)
+    keys = [f"song_data/A/B/C/TRABC{index:013d}.json" for index in range(len(CATALOG))]
+    assert [song.key for song in listed.objects()] == keys
+    monkeypatch.chdir(source)  # a source given as "." names its files alike
+    assert LocalSource(Path(".")).song_listing() == listed
+    assert [song.key for song in LocalSource(Path(".")).song_objects()] == keys
+
+    rewrite_in_place(catalog_file(source, 0), {**CATALOG[0], "year": 1999})
+    assert local.song_listing() == listed  # no folder changed: no file was looked at
+
+    changes = {
+        "added": lambda: add_song(source, LATE_SONG),
+        "replaced": lambda: replace_file(catalog_file(source, 1), {**CATALOG[1], "year": 2001}),
+        "removed": lambda: catalog_file(source, 2).unlink(),
+    }
+    for change, make in changes.items():
+        make()
+        now = local.song_listing()
+        assert now.identity != listed.identity, change
+        assert now.count == len(list((source / "song_data").rglob("*.json")))
+        listed = now
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_replaced_song_file_is_staged_again_and_one_rewritten_in_place_when_a_folder_next_changes(
+    source: Path, url: str
+) -> None:
+    load(str(source), url, hour(1, 10))
+    rewrite_in_place(catalog_file(source, 0), {**CATALOG[0], "year": 1999})
+
+    unnoticed = load(str(source), url, hour(1, 11))
+    assert (unnoticed.staged_songs, unnoticed.objects["songs"]) == (0, {"new": 0, "changed": 0, "unchanged": 3})
+    loaded_years = [(entry["song_id"], None) for entry in CATALOG]  # as loaded, before the rewrite
+    assert rows(url, "SELECT song_id, year FROM songs ORDER BY song_id") == loaded_years
+
+    replace_file(catalog_file(source, 1), {**CATALOG[1], "year": 2001})
+    later = load(str(source), url, hour(1, 12))
+    # the folder's change has every file compared with the ledger: the one rewritten in place too
+    assert (later.staged_songs, later.objects["songs"]) == (2, {"new": 0, "changed": 2, "unchanged": 1})
+    assert rows(url, "SELECT song_id, year FROM songs ORDER BY song_id") == song_years(source)
+    assert facts(url) == expected_facts(EVENTS, CATALOG, [hour(1, 10), hour(1, 11), hour(1, 12)])
 
 
 @pytest.mark.usefixtures("prefect_harness")

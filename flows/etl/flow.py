@@ -21,7 +21,7 @@ from sparkify.schema import DIMENSIONS
 from sparkify.settings import get_settings
 from sparkify.warehouse import connect
 from sparkify.window import Interval, Window
-from tasks.ledger import plan_catalog, plan_events, record_window, report_increment
+from tasks.ledger import list_catalog, plan_catalog, plan_events, record_window, report_increment
 from tasks.loading import load_catalog, load_dimension, load_songplays
 from tasks.quality import run_quality_checks
 from tasks.report import publish_listening_report
@@ -118,13 +118,14 @@ def sparkify_etl(
     target = connect(warehouse or configured.warehouse, block=warehouse_block, max_errors=max_errors)
 
     raw = prepare_source(source or configured.source, s3_block, events_format)
+    # the catalog is listed while the tables are made and the events planned and staged
+    listing = list_catalog.submit(raw)
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         create_tables(target)
         lookback = configured.lookback_days if lookback_days is None else lookback_days
         changes = plan_events(target, raw, run, lookback, full_refresh)
-        # the catalog is listed while the events stage: a large catalog's listing costs no time of its own
-        listed = plan_catalog.submit(target, raw, full_refresh)
+        listed = plan_catalog.submit(target, raw, listing, full_refresh)
         events, songs = PrefectFutureList(
             [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run, listed)]
         ).result()
