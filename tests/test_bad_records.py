@@ -391,3 +391,21 @@ def test_a_source_error_is_reported_without_a_traceback(tmp_path: Path, capsys: 
     assert main(["--source", str(missing), "--warehouse", duckdb_url(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert f"sparkify-etl failed: source folder {missing} does not exist" in err
+
+
+@pytest.mark.parametrize("song_data", ["empty", "missing"])
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_source_without_song_files_is_reported_without_a_traceback_and_loads_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], song_data: str
+) -> None:
+    root = write_source(tmp_path / "source", [event("2018-11-01T10:00:00.000")], [])
+    if song_data == "missing":
+        (root / "song_data").rmdir()
+    url = duckdb_url(tmp_path)
+
+    assert main(["--source", str(root), "--warehouse", url]) == 1
+    err = capsys.readouterr().err
+    reason = "holds no song files" if song_data == "empty" else "has no song_data/ folder"
+    assert f"sparkify-etl failed: {root}" in err and reason in err
+    assert "Traceback" not in err
+    assert rows(url, "SELECT COUNT(*) FROM songplays") == [(0,)]

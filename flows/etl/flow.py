@@ -125,11 +125,11 @@ def sparkify_etl(
         create_tables(target)
         lookback = configured.lookback_days if lookback_days is None else lookback_days
         changes = plan_events(target, raw, run, lookback, full_refresh)
-        listed = plan_catalog.submit(target, raw, listing, full_refresh)
-        events, songs = PrefectFutureList(
-            [stage_events.submit(target, raw, run), stage_songs.submit(target, raw, run, listed)]
-        ).result()
-        catalog_changes = listed.result()
+        staging = [stage_events.submit(target, raw, run)]
+        # a listing that failed (no song_data/, say) raises its own error here, not a pending downstream task
+        catalog_changes = plan_catalog(target, raw, listing.result(), full_refresh)
+        staging.append(stage_songs.submit(target, raw, run, catalog_changes))
+        events, songs = PrefectFutureList(staging).result()
         try:
             check_rejects([events, songs], target.max_errors, raw, run)
         except TooManyBadRecordsError:
