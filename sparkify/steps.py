@@ -159,8 +159,8 @@ def run_in_order(
 ) -> list[quality.CheckResult]:
     """Every step once, one after another, in the flow's order, each announced by its task's name.
 
-    The flow runs the two staging steps side by side, then the dimensions;
-    this is the same order with each group serialised in the order it is submitted.
+    The flow lists the catalog from its start, stages the events beside the catalog's plan and staging, and
+    loads the dimensions side by side; this is the same order, each group serialised as it is submitted.
     Returns the quality checks' results, which the flow's task would raise on.
     """
     announce("list-catalog")
@@ -169,10 +169,10 @@ def run_in_order(
     create_tables(warehouse)
     announce("plan-events")
     events = plan_events(warehouse, source, run)
-    announce("plan-catalog")
-    songs = plan_catalog(warehouse, source, listing)
     announce("stage-events")
     stage_events(warehouse, source, run)
+    announce("plan-catalog")
+    songs = plan_catalog(warehouse, source, listing)
     announce("stage-songs")
     stage_songs(warehouse, source, run, songs)
     announce("load-catalog")
