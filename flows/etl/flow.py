@@ -126,8 +126,8 @@ def sparkify_etl(
         lookback = configured.lookback_days if lookback_days is None else lookback_days
         changes = plan_events(target, raw, run, lookback, full_refresh)
         staging = [stage_events.submit(target, raw, run)]
-        # results taken here, not futures handed on: a failed listing (no song_data/, say) or plan raises its
-        # own error instead of leaving the songs' staging pending; submitted, the plan queues as `plan` shows
+        # results taken here, not futures handed on, so a failed listing (no song_data/, say) raises its own
+        # error; plan-catalog is submitted rather than called so that it queues after stage-events, as `plan` shows
         catalog_changes = plan_catalog.submit(target, raw, listing.result(), full_refresh).result()
         staging.append(stage_songs.submit(target, raw, run, catalog_changes))
         events, songs = PrefectFutureList(staging).result()
