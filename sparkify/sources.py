@@ -225,7 +225,7 @@ class LocalSource(ListedSource):
         folder: it is read by the next run that finds any folder changed, or on ``--full-refresh``. Each file's
         own identity is read (``objects``) only when this one changed.
         """
-        folders = {}
+        folders: dict[str, tuple[str, list[str]]] = {}
         for folder, files in self._walk(SONG_PREFIX, ".json"):
             status = os.stat(folder)
             folders[self._key(folder)] = (f"{status.st_ino}:{status.st_mtime_ns}", sorted(file.name for file in files))
