@@ -17,14 +17,16 @@ statements stand for objects found at run time.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -34,7 +36,9 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import UserDefinedType
 
-from sparkify import steps
+from sparkify import pipeline
+from sparkify.config import RunConfig
+from sparkify.pipeline import DirectRunner
 from sparkify.run import LoadRun
 from sparkify.sources import (
     EVENT_COLUMNS,
@@ -46,6 +50,7 @@ from sparkify.sources import (
     SongListing,
     Source,
     SourceObject,
+    event_file_day,
     event_file_key,
     open_source,
 )
@@ -96,23 +101,38 @@ class _ListLiteral(UserDefinedType):
         return render
 
 
+@dataclass(frozen=True)
 class _Result:
-    """What a recorded statement returns: one row counted, the value 1, so every step goes on as in a run."""
+    """What a recorded statement returns, so that every step goes on as in a run whose checks pass: one row
+    counted; a count of 1; nothing a check counts as wrong (0); rows only where the plan knows them."""
 
-    rowcount = 1
+    value: Any = 1
+    rows: tuple[Any, ...] = ()
+    rowcount: int = 1
 
-    def scalar_one(self) -> int:
-        return 1
+    def scalar_one(self) -> Any:
+        return self.value
 
-    def scalar(self) -> int:
-        return 1
+    def scalar(self) -> Any:
+        return self.value
 
     def scalars(self) -> _Result:
         return self
 
     def all(self) -> list[Any]:
-        """A listing finds nothing: what a run does beyond that depends on what it finds."""
-        return []
+        """A listing finds nothing (the ledger, the staging tables), but for what the plan knows (the days staged)."""
+        return list(self.rows)
+
+
+def _answer(path: str | None, parameters: Mapping[str, Any], staged_days: Sequence[date]) -> _Result:
+    """The result a run whose every check passes would see, by the statement's file."""
+    if path == "staging/event_days":
+        return _Result(rows=tuple(staged_days))
+    if path == "checks/window/newest_play":
+        return _Result(parameters["since"])  # as stale as the freshness check looks: it warns, it does not fail
+    if path is not None and path.startswith("checks/") and path != "checks/table/row_count":
+        return _Result(0)
+    return _Result()
 
 
 class _RecordingCopy:
@@ -169,7 +189,12 @@ class RecordingConnection:
         """Records the statement, once per parameter set when given many (executemany)."""
         for one in parameters if isinstance(parameters, list) else [parameters]:
             self._engine.record(statement, dict(one or {}))
-        return _Result()
+        path = statement.get_execution_options().get("sql_path")
+        single = parameters if isinstance(parameters, Mapping) else {}
+        return _answer(path, single, self._engine.staged_days)
+
+    def rollback(self) -> None:
+        """A run whose checks pass never rolls back: a plan shows that run."""
 
     def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> _Result:
         """A statement sent as written, with no parameters (Redshift's COPY): the plan shows it as sent."""
@@ -194,6 +219,8 @@ class RecordingEngine:
         self._aliases: dict[str, str] = {}
         self.lines: list[str] = []
         self.statements: list[Statement] = []
+        #: The days the run's staged events would fall on: those of the day files the plan found.
+        self.staged_days: tuple[date, ...] = ()
 
     @contextmanager
     def begin(self) -> Iterator[RecordingConnection]:
@@ -294,6 +321,9 @@ class _PlannedSource(ListedSource):
     def open(self, key: str) -> Iterator[BinaryIO]:
         yield io.BytesIO(PLACEHOLDER_CONTENT)
 
+    def check(self) -> None:
+        """A plan reaches nothing: a run lists the source here first."""
+
 
 @dataclass(frozen=True)
 class PlannedLocalSource(_PlannedSource):
@@ -392,14 +422,35 @@ def plan(
     window: Window | None = None,
     events_format: str = "json",
     max_errors: int | None = None,
+    lookback_days: float | None = None,
+    full_refresh: bool = False,
 ) -> Plan:
     """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute."""
     window = window or Window.everything()
+    config = RunConfig.resolve(
+        source=source,
+        window_start=None if window.is_everything else window.start,
+        window_end=None if window.is_everything else window.end,
+        events_format=events_format,
+        max_errors=max_errors,
+        lookback_days=lookback_days,
+        full_refresh=full_refresh,
+    )
     target = connect(warehouse, block=block, max_errors=max_errors)
     recorder = RecordingEngine(target.engine, target.secrets())
     planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
     planned.engine = recorder  # type: ignore[assignment]
+    planned.exclusive = contextlib.nullcontext  # type: ignore[method-assign]
     run = LoadRun(PLAN_RUN_KEY, window)
+    opened = planned_source(source, events_format, recorder)
+    recorder.staged_days = tuple(
+        day for day in (event_file_day(item.key) for item in opened.event_objects(window)) if day is not None
+    )
+    if not recorder.staged_days:  # the S3 objects of a full load, which a plan does not list
+        recorder.staged_days = (window.start.date(),)
+        recorder.note(
+            f"a run replaces the facts of each day it reads a day file for: {window.start.date()} stands for them."
+        )
     recorder.note(
         "Sparkify ETL plan: every statement a run would execute, in order; nothing was connected to.\n"
         f"source: {source} ({events_format} event logs)\n"
@@ -409,7 +460,7 @@ def plan(
     )
     logger.info("planning a run of %s into %r for %s; nothing is connected to", source, target, window)
     try:
-        steps.run_in_order(planned, planned_source(source, events_format, recorder), run, recorder.step)
+        pipeline.load(DirectRunner(recorder.step), config, run, planned, opened)
     finally:
         target.engine.dispose()
     logger.info("planned %d statements", len(recorder.statements))

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sparkify import schema
 from sparkify.window import Window
 
+#: The tables a window's run builds its rows in before it publishes them.
+WINDOW_TABLES = ("songplays", "users", "time")
 #: A crashed run's staging tables stay this long, then a later run drops them: far longer than any run takes.
 STALE_AFTER = timedelta(days=1)
 #: Per-run staging tables carry the minute their run started (UTC) before its id: their age is in their name.
@@ -47,10 +49,23 @@ class LoadRun:
     def staging_songs(self) -> sa.Table:
         return schema.staging_songs(f"staging_songs_{self.key}")
 
+    def window_table(self, table: str) -> sa.Table:
+        """The run's own table of the rows it will publish into ``table`` (songplays, users, time)."""
+        return schema.window_table(schema.metadata.tables[table], f"staging_{table}_{self.key}")
+
+    @property
+    def tables(self) -> tuple[sa.Table, ...]:
+        """Every table the run makes for itself, dropped once it is done (or swept a day after a crash)."""
+        return (self.staging_events, self.staging_songs, *(self.window_table(name) for name in WINDOW_TABLES))
+
     @property
     def staging_tables(self) -> dict[str, str]:
         """The placeholders the SQL files use for this run's tables."""
-        return {"staging_events": self.staging_events.name, "staging_songs": self.staging_songs.name}
+        return {
+            "staging_events": self.staging_events.name,
+            "staging_songs": self.staging_songs.name,
+            **{f"window_{name}": self.window_table(name).name for name in WINDOW_TABLES},
+        }
 
 
 def stale_staging(tables: Iterable[str], now: datetime | None = None) -> list[str]:

@@ -75,6 +75,31 @@ class Settings(BaseSettings):
         description="Late events: each run re-examines the event files of this many UTC days before its window and "
         "reloads the earlier windows loaded from a file that changed since (the flow's lookback_days).",
     )
+    # -- what an unattended run judges: freshness, delivery and volume (warn, then error)
+    freshness_warn_minutes: float = Field(
+        default=120, gt=0, description="A run warns when the newest play is older than its window's end by more."
+    )
+    freshness_error_minutes: float = Field(
+        default=1440, gt=0, description="A run fails when the newest play is older than its window's end by more."
+    )
+    missing_file_error_hours: float = Field(
+        default=6,
+        ge=0,
+        description="A day file missing (or unreadable) warns; this many hours after the window's end it fails the "
+        "run.",
+    )
+    volume_warn_ratio: float = Field(
+        default=0.5,
+        ge=0,
+        description="A window warns when its plays are below this share of the median of the same window on the 7 "
+        "days before.",
+    )
+    volume_error_ratio: float = Field(
+        default=0.1, ge=0, description="A window fails when its plays are below this share of that median."
+    )
+    volume_min_plays: float = Field(
+        default=20, ge=0, description="The volume check judges only windows whose 7-day median reaches this many plays."
+    )
     # -- what `python -m deployments.blocks` saves (AWS keys come from the standard AWS_* variables)
     s3_bucket: str | None = Field(default=None, description="Bucket of the s3:// source, saved as an S3Bucket block.")
     aws_block: str = Field(default="sparkify-aws", description="Name the AwsCredentials block is saved under.")
@@ -89,7 +114,10 @@ class Settings(BaseSettings):
     warehouse_host: str | None = Field(default=None, description="Server host of that warehouse.")
     warehouse_port: int | None = Field(default=None, gt=0, lt=65536, description="Server port of that warehouse.")
     warehouse_user: str | None = Field(default=None, description="Login user of that warehouse.")
-    warehouse_password: SecretStr | None = Field(default=None, description="Login password of that warehouse.")
+    warehouse_password: SecretStr | None = Field(
+        default=None,
+        description="Login password of that warehouse; also the password of a --warehouse URL given without one.",
+    )
 
 
 def get_settings() -> Settings:

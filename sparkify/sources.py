@@ -23,14 +23,16 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+import botocore.exceptions
+
 from sparkify.errors import PipelineError
-from sparkify.window import Window
+from sparkify.window import Window, naive_utc
 
 if TYPE_CHECKING:
     from prefect_aws import S3Bucket
@@ -89,11 +91,13 @@ def event_file_day(key: str) -> date | None:
 class SourceObject:
     """An object as a listing gives it: its key, and an identity that changes whenever its content does.
 
-    S3's ETag; for a local file, its size and modification time (what ``make`` and rsync trust).
+    S3's ETag; for a local file, its size and modification time (what ``make`` and rsync trust). ``modified`` is
+    when it was last written (naive UTC): of two song files giving one song_id, the later one wins.
     """
 
     key: str
     identity: str
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ class Source(Protocol):
 
     @property
     def events_format(self) -> str: ...
+
+    def check(self) -> None: ...
 
     def song_keys(self) -> list[str]: ...
 
@@ -181,6 +187,13 @@ class LocalSource(ListedSource):
             raise SourceError(f"{self.root} has no {prefix}/ folder: is it a Sparkify source?")
         return folder
 
+    def check(self) -> None:
+        """The folder is there and can be listed (its feeds' folders are looked for when they are listed)."""
+        try:
+            next(os.scandir(self.root), None)
+        except OSError as error:
+            raise SourceError(f"cannot list the source folder {self.root}: {error.strerror}") from None
+
     def _walk(self, prefix: str, suffix: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
         """Each folder under ``prefix/`` with its files ending in ``suffix``, read with ``os.scandir``: no stat yet.
 
@@ -206,7 +219,7 @@ class LocalSource(ListedSource):
         """Every file under ``prefix/`` ending in ``suffix``, each one stat'ed: 100,000 in half a second."""
         found = []
         for _, files in self._walk(prefix, suffix):
-            found.extend(SourceObject(self._key(entry.path), _file_identity(entry.stat())) for entry in files)
+            found.extend(_local_object(self._key(entry.path), entry.stat()) for entry in files)
         return sorted(found, key=attrgetter("key"))
 
     def song_objects(self) -> list[SourceObject]:
@@ -243,7 +256,7 @@ class LocalSource(ListedSource):
             return self._objects(LOG_PREFIX, f".{self.events_format}")
         self._folder(LOG_PREFIX)
         paths = {key: self.root / key for key in (event_file_key(day, self.events_format) for day in window.days())}
-        return [SourceObject(key, _file_identity(path.stat())) for key, path in paths.items() if path.is_file()]
+        return [_local_object(key, path.stat()) for key, path in paths.items() if path.is_file()]
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -289,6 +302,19 @@ class S3Source(ListedSource):
         credentials = self.bucket.credentials
         return credentials.get_boto3_session().client("s3", **credentials.aws_client_parameters.get_params_override())
 
+    def check(self) -> None:
+        """The bucket lists under the source's folder with the run's credentials."""
+        try:
+            self._client.list_objects_v2(Bucket=self.bucket.bucket_name, Prefix=self._object_key(""), MaxKeys=1)
+        except botocore.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "error")
+            raise SourceError(
+                f"cannot list {self.uri}: {code}. Check the bucket's name and that the run's AWS credentials "
+                "(the --s3-block's, else the standard chain) may s3:ListBucket it."
+            ) from None
+        except botocore.exceptions.BotoCoreError as error:
+            raise SourceError(f"cannot list {self.uri}: {error}") from None
+
     def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
         """Every object under ``prefix/`` ending in ``suffix``, ETag as identity; the paginator pages past 1,000."""
         root = self._object_key("")
@@ -297,7 +323,7 @@ class S3Source(ListedSource):
         )
         return sorted(
             (
-                SourceObject(obj["Key"][len(root) :], obj["ETag"])
+                SourceObject(obj["Key"][len(root) :], obj["ETag"], naive_utc(obj["LastModified"]))
                 for page in pages
                 for obj in page.get("Contents", [])
                 if obj["Key"].endswith(suffix)
@@ -362,9 +388,10 @@ def _bucket_and_key(url: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _file_identity(status: os.stat_result) -> str:
-    """A local file's identity: its size and modification time, as ``make`` and rsync trust them."""
-    return f"{status.st_size}:{status.st_mtime_ns}"
+def _local_object(key: str, status: os.stat_result) -> SourceObject:
+    """A local file as a listing gives it: its identity is its size and modification time, as ``make`` trusts them."""
+    modified = datetime.fromtimestamp(status.st_mtime_ns / 1e9, UTC).replace(tzinfo=None)
+    return SourceObject(key, f"{status.st_size}:{status.st_mtime_ns}", modified)
 
 
 def open_source(uri: str, *, s3_block: str | None = None, events_format: str = "json") -> Source:

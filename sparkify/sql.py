@@ -2,23 +2,29 @@
 
 Every statement the pipeline runs lives in a file under ``sql/``. A file may
 name tables through ``{{ placeholder }}`` (per-run staging tables, checked
-tables); values are never formatted in: they travel as bind parameters.
-A file under ``sql/<dialect>/`` replaces the file of the same path for that
-engine only.
+tables, or a list of tables to lock); values are never formatted in: they travel
+as bind parameters. A file under ``sql/<dialect>/`` replaces the file of the same
+path for that engine only.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
+import sqlglot
 from sqlalchemy.engine import Dialect
+from sqlglot import exp
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+#: sqlglot's name for each engine's SQL, to read which tables a statement touches.
+_SQLGLOT_DIALECTS = {"duckdb": "duckdb", "postgresql": "postgres", "redshift": "redshift"}
+#: A bind parameter in a file; sqlglot reads it as a placeholder.
+_BIND = re.compile(r"(?<![:\w]):([a-z_]+)\b")
 #: Identifiers that come from parameters or run ids must look like this before being quoted.
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -59,8 +65,11 @@ def script(folder: str, dialect: str, missing_ok: bool = False) -> list[str]:
     return [f"{folder}/{name}" for name in sorted(names)]
 
 
-def render(path: str, dialect: Dialect, identifiers: Mapping[str, str] | None = None) -> str:
-    """The statement with every ``{{ name }}`` replaced by a validated, quoted identifier."""
+Identifiers = Mapping[str, str | Sequence[str]]
+
+
+def render(path: str, dialect: Dialect, identifiers: Identifiers | None = None) -> str:
+    """The statement with every ``{{ name }}`` replaced by a validated, quoted identifier (or a list of them)."""
     identifiers = identifiers or {}
     quote = dialect.identifier_preparer.quote
 
@@ -68,6 +77,18 @@ def render(path: str, dialect: Dialect, identifiers: Mapping[str, str] | None = 
         key = match.group(1)
         if key not in identifiers:
             raise SqlTemplateError(f"sql/{path}.sql needs a table for {{{{ {key} }}}}")
-        return quote(check_identifier(identifiers[key]))
+        names = identifiers[key]
+        return ", ".join(quote(check_identifier(name)) for name in ([names] if isinstance(names, str) else names))
 
     return _PLACEHOLDER.sub(fill, read(path, dialect.name)).strip().rstrip(";")
+
+
+@cache
+def _tables_in(text: str, dialect: str) -> frozenset[str]:
+    parsed = sqlglot.parse_one(_BIND.sub("(NULL)", text), read=_SQLGLOT_DIALECTS.get(dialect, dialect))
+    return frozenset(table.name for table in parsed.find_all(exp.Table))
+
+
+def tables_of(statements: Iterable[tuple[str, Identifiers]], dialect: Dialect) -> set[str]:
+    """The tables the rendered statements read or write (common table expressions' names among them)."""
+    return set().union(*(_tables_in(render(path, dialect, names), dialect.name) for path, names in statements))

@@ -1,19 +1,26 @@
 """What each step of a run does to the warehouse, shared by the flow's tasks and by ``plan``.
 
-A task adds what only a real run has (logs, artifacts, failing on an empty
-source); every warehouse call it makes goes through a function here. ``plan``
-runs ``run_in_order`` on a recording engine, so it prints the statements these
-functions issue rather than a second, hand-kept list of them.
+A task adds what only a real run has (logs, artifacts); every warehouse call it
+makes goes through a function here, and the one sequence that calls them is
+``sparkify.pipeline``. A window's facts and dimensions are written, audited and
+published: built into the run's own tables (side by side, nothing locked), then
+published in one transaction that locks what it touches, replaces the parts of
+the window the run read a day file for, upserts the dimensions, records the
+ledger, evaluates the checks, and commits only when no error-level check failed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from sparkify import quality, report, schema, sql
+from sparkify import generator, quality, records, report, schema
+from sparkify.errors import DataQualityError
 from sparkify.ledger import (
     CATALOG_WINDOW,
     LISTING_KEY,
@@ -26,24 +33,114 @@ from sparkify.ledger import (
 )
 from sparkify.records import Staged
 from sparkify.run import LoadRun, stale_staging
-from sparkify.sources import SongListing, Source, SourceObject
+from sparkify.settings import SAMPLE_SOURCE
+from sparkify.sources import SongListing, Source, SourceObject, event_file_day, open_source
 from sparkify.warehouse import Warehouse
 from sparkify.window import Window
+
+F = TypeVar("F", bound=Callable[..., Any])
+_NAMES: dict[Callable[..., Any], str] = {}
+
+
+def named(name: str) -> Callable[[F], F]:
+    """Names a step as its task is named: how a run's task runs and a plan's sections are told apart."""
+
+    def register(step: F) -> F:
+        _NAMES[step] = name
+        return step
+
+    return register
+
+
+def name_of(step: Callable[..., Any]) -> str:
+    return _NAMES[step]
 
 
 @dataclass(frozen=True)
 class CatalogLoad:
-    """What a run's new song files changed: rows inserted into songs and artists, plays matched anew."""
+    """What a run's new song files changed: rows inserted into songs and artists, plays matched anew, conflicts."""
 
     songs: int = 0
     artists: int = 0
     rematched: int = 0
+    #: song_ids another song file also gives: (song_id, the file kept, the other file).
+    conflicts: tuple[tuple[str, str, str], ...] = ()
+    checks: tuple[quality.CheckResult, ...] = ()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Facts of a day the run found no readable day file for: left as they were, never deleted with the file."""
+
+    day: date
+    plays: int
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a window did: facts inserted, the parts replaced and the days kept, the checks' results."""
+
+    window: Window
+    songplays: int = 0
+    replaced: tuple[Window, ...] = ()
+    kept: tuple[Kept, ...] = ()
+    undelivered: tuple[date, ...] = ()
+    checks: tuple[quality.CheckResult, ...] = ()
+    committed: bool = True
+
+    @property
+    def failures(self) -> list[quality.CheckResult]:
+        return [result for result in self.checks if not result.passed]
+
+    @property
+    def warnings(self) -> list[quality.CheckResult]:
+        return [result for result in self.failures if result.severity == "warn"]
+
+    @property
+    def errors(self) -> list[quality.CheckResult]:
+        return [result for result in self.failures if result.severity == "error"]
+
+    def describe_kept(self) -> list[str]:
+        return [f"kept {kept.plays} plays of {kept.day}: no readable day file for it" for kept in self.kept]
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The whole-table checks' results."""
+
+    window: Window
+    checks: tuple[quality.CheckResult, ...] = field(default=())
+
+
+@named("prepare-source")
+def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
+    """The source to read, a folder or s3:// (``open_source``); the default sample is generated on first use."""
+    if source == SAMPLE_SOURCE and not Path(source).exists():
+        generator.ensure_sample(Path(source))
+    return open_source(source, s3_block=s3_block, events_format=events_format)
+
+
+@named("check-connections")
+def check_connections(warehouse: Warehouse, source: Source) -> None:
+    """Before anything else: the warehouse answers (logged in, a DuckDB file locked for writing) and the source
+    lists. A mistake here stops the run at once, saying what to fix; it is never retried."""
+    warehouse.ping()
+    source.check()
+
+
+@named("create-tables")
 def create_tables(warehouse: Warehouse) -> None:
     warehouse.create_tables()
 
 
+@named("check-rejects")
+def check_rejects(feeds: list[Staged], max_errors: int, source_uri: str, run: LoadRun) -> list[Staged]:
+    """Fails the run when a feed has more bad records than the error budget."""
+    records.check_budget(feeds, max_errors, source_uri, run.key)
+    return feeds
+
+
+@named("stage-events")
 def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     """A fresh staging table, then the window's event files; returns the events staged and rejected."""
     warehouse.create_staging(run.staging_events)
@@ -51,143 +148,271 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     return Staged("events", staged, warehouse.rejected(run.key, "events"))
 
 
+@named("list-catalog")
 def list_catalog(source: Source) -> SongListing:
     """The catalog's listing as a whole (names and identities, no content); no warehouse needed."""
     return source.song_listing()
 
 
+@named("plan-catalog")
 def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, full_refresh: bool = False) -> FeedChanges:
     """The catalog's listing against the ledger: the song files to stage."""
     return FeedChanges.of_catalog(listing, source.uri, warehouse, full_refresh)
 
 
+@named("plan-events")
 def plan_events(
     warehouse: Warehouse, source: Source, run: LoadRun, lookback_days: float = 0, full_refresh: bool = False
 ) -> EventChanges:
     """Lists the event files of the window and its lookback against the ledger: the earlier windows to reload.
 
-    On a full refresh the lookback has no limit: every window loaded from a file that changed since is reloaded.
+    The ledger is read for the listed files alone. On a full refresh the lookback has no limit: every window
+    loaded from a file that changed since is reloaded.
     """
     window_objects = source.event_objects(run.window)
     lookback = Window.everything() if full_refresh else lookback_window(run.window, lookback_days)
     earlier = source.event_objects(lookback) if lookback and not run.window.is_everything else []
-    seen = warehouse.loaded("events", source.uri)
     listed = {item.key: item for item in (*earlier, *window_objects)}
+    seen = warehouse.loaded("events", source.uri, [object_url(source.uri, key) for key in listed])
     events = FeedChanges.sort("events", listed.values(), source.uri, seen)
     return EventChanges(events, tuple(window_objects), stale_windows(earlier, source.uri, seen, run.window))
 
 
+@named("stage-songs")
 def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> Staged:
-    """A fresh staging table, then the song files new or changed since the ledger saw them; returns them counted.
-
-    When none is known yet (a first load, a full refresh) the catalog is staged whole: one COPY on Redshift.
-    """
+    """A fresh staging table, then the song files new or changed since the ledger saw them; returns them counted."""
     warehouse.create_staging(run.staging_songs)
-    keys = None if not songs.unchanged or songs.full_refresh else [song.key for song in songs.to_load]
-    staged = warehouse.stage_song_files(run.staging_songs, source, run.key, keys)
+    staged = warehouse.stage_songs(run.staging_songs, source, songs.to_load, run.key)
     return Staged("songs", staged, warehouse.rejected(run.key, "songs"))
 
 
-def load_catalog(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> CatalogLoad:
-    """The staged song files into the catalog, songs and artists, and plays re-matched, with their ledger rows.
+@named("load-catalog")
+def load_catalog(
+    warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges, thresholds: quality.Thresholds
+) -> CatalogLoad:
+    """The staged song files into the catalog, songs and artists, plays re-matched, their ledger rows, checked.
 
-    One transaction: a crash leaves the ledger without the files, which the next run stages again.
-    Nothing to do when no song file is new.
+    One transaction, committed only when the catalog's checks pass: a crash or a failed check leaves the ledger
+    without the files, which the next run stages again. Nothing to do when no song file is new.
     """
     if songs.listing_recorded and not songs.to_load:
         return CatalogLoad()
     loads = [(object_url(source.uri, song.key), song.identity, CATALOG_WINDOW) for song in songs.to_load]
     # the listing as a whole too: the next run with the same listing need not compare it object by object
     loads.append((object_url(source.uri, LISTING_KEY), songs.listing, CATALOG_WINDOW))
-
-    def record(conn: sa.Connection) -> None:
-        warehouse.record_loaded(conn, run.key, "songs", loads, run.staging_tables)
-
-    paths = sql.script("load/catalog", warehouse.dialect.name)
-    counts = dict(zip(paths, warehouse.run_script("load/catalog", run.staging_tables, {}, then=record), strict=True))
+    names = run.staging_tables
+    checks = quality.catalog_checks()
+    context = quality.CheckContext(run.window, names, thresholds=thresholds)
+    statements = [
+        *((path, names) for path in warehouse.script("load/catalog")),
+        ("load/song_id_conflicts", names),
+        *warehouse.ledger_statements("songs", names),
+        *quality.statements(checks, names),
+    ]
+    with warehouse.transaction(warehouse.tables_of(statements) | {schema.check_results.name}) as conn:
+        conflicts = conn.execute(warehouse.statement("load/song_id_conflicts", names)).all()
+        counts = warehouse.run_script(conn, "load/catalog", names, {})
+        warehouse.record_loaded(conn, run.key, "songs", loads, names)
+        results = quality.evaluate(scalar_on(warehouse, conn), checks, context)
+        committed = _commit_if_passed(warehouse, conn, run, results)
+    if not committed:
+        raise DataQualityError(quality.failure_message("the catalog's", results))
     return CatalogLoad(
-        songs=counts["load/catalog/04_insert_songs"],
-        artists=counts["load/catalog/06_insert_artists"],
-        rematched=counts["load/catalog/07_rematch_songplays"],
+        songs=counts["04_insert_songs"],
+        artists=counts["06_insert_artists"],
+        rematched=counts["07_rematch_songplays"],
+        conflicts=tuple((song_id, kept, other) for song_id, kept, other in conflicts),
+        checks=tuple(results),
     )
 
 
-def load_songplays(warehouse: Warehouse, run: LoadRun) -> int:
-    """Replaces the window's facts in one transaction; returns the facts inserted."""
-    return warehouse.run_script("load/songplays", run.staging_tables, run.window.params())[-1]
+@named("build-window-table")
+def build_window_table(warehouse: Warehouse, run: LoadRun, table: str) -> int:
+    """The rows the run will publish into ``table`` (songplays, users or time), in the run's own table.
 
-
-def load_dimension(warehouse: Warehouse, table: str, run: LoadRun) -> int:
-    """Upserts one dimension in one transaction; returns the rows inserted."""
-    return warehouse.run_script(f"load/{table}", run.staging_tables, run.window.params())[-1]
-
-
-def record_window(warehouse: Warehouse, source: Source, run: LoadRun, objects: Iterable[SourceObject]) -> None:
-    """The window's event files, as listed before they were read, into the ledger once the window is loaded.
-
-    A transaction of its own, after the facts and dimensions: a crash before it commits leaves the ledger
-    as it was, so a later run reloads the window, which replaces its facts: nothing lost, nothing twice.
+    Nothing shared is written or locked: the three tables of a window are built side by side.
     """
-    loads = [(object_url(source.uri, log.key), log.identity, loaded_window(run.window, log.key)) for log in objects]
+    built = run.window_table(table)
+    warehouse.create_staging(built)
     with warehouse.engine.begin() as conn:
-        warehouse.record_loaded(conn, run.key, "events", loads, run.staging_tables)
+        rows = conn.execute(warehouse.statement(f"build/{table}", run.staging_tables), run.window.params()).rowcount
+        warehouse.analyze(conn, built)
+    return rows
 
 
-def check_quality(warehouse: Warehouse, run: LoadRun) -> tuple[list[quality.CheckResult], dict[str, int]]:
-    """Every declared check's result, and each star-schema table's row count."""
-    results = quality.evaluate(warehouse, quality.CHECKS, run.staging_tables, run.window.params())
-    return results, {table.name: warehouse.row_count(table.name) for table in schema.STAR_SCHEMA}
+def replaced_parts(warehouse: Warehouse, run: LoadRun, listed: Iterable[SourceObject]) -> tuple[Window, ...]:
+    """The parts of the window whose facts the run replaces: those of the days it read a day file for.
+
+    A day's part is replaced when its file was listed and gave at least one staged event of that day; a day whose
+    file is missing, empty or unreadable keeps its facts. A full load's window holds every day with a file.
+    """
+    with warehouse.engine.connect() as conn:
+        staged_days = set(conn.execute(warehouse.statement("staging/event_days", run.staging_tables)).scalars().all())
+    named = [event_file_day(item.key) for item in listed]
+    # a name that gives no day (a plan's stand-in for objects it does not list) restricts nothing
+    listed_days = None if None in named else set(named)
+    days = sorted(day for day in map(_as_date, staged_days) if listed_days is None or day in listed_days)
+    parts: list[Window] = []
+    for day in days:
+        start = max(run.window.start, datetime(day.year, day.month, day.day))
+        end = min(run.window.end, start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+        if start >= end:
+            continue
+        if parts and parts[-1].end == start:
+            parts[-1] = Window(parts[-1].start, end)
+        else:
+            parts.append(Window(start, end))
+    return tuple(parts)
 
 
-def listening_report(warehouse: Warehouse, run: LoadRun) -> report.ListeningReport:
-    """What users listened to in the run's window, read from the marts."""
-    return report.read(warehouse, run.window)
-
-
-def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
-    """This run's staging tables, and those of runs that crashed over a day ago (a day: none still runs)."""
-    stale = [sa.Table(name, sa.MetaData()) for name in stale_staging(warehouse.staging_tables())]
-    for table in (run.staging_events, run.staging_songs, *stale):
-        warehouse.drop_staging(table)
-
-
-def run_in_order(
+@named("publish-window")
+def publish_window(
     warehouse: Warehouse,
     source: Source,
     run: LoadRun,
-    announce: Callable[[str], None] = lambda step: None,
-) -> list[quality.CheckResult]:
-    """Every step once, one after another, in the flow's order, each announced by its task's name.
+    listed: Sequence[SourceObject],
+    checks: Sequence[quality.Check],
+    thresholds: quality.Thresholds,
+) -> Publication:
+    """The run's rows into the star schema, the window's day files into the ledger, the checks: one transaction.
 
-    The flow lists the catalog from its start, stages the events beside the catalog's plan and staging, and
-    loads the dimensions side by side; this is the same order, each group serialised as it is submitted.
-    Returns the quality checks' results, which the flow's task would raise on.
+    It commits only when no error-level check failed; then, or after rolling back, every check's result is appended
+    to ``check_results``. The facts of days without a readable file are counted and kept.
     """
-    announce("list-catalog")
-    listing = list_catalog(source)
-    announce("create-tables")
-    create_tables(warehouse)
-    announce("plan-events")
-    events = plan_events(warehouse, source, run)
-    announce("stage-events")
-    stage_events(warehouse, source, run)
-    announce("plan-catalog")
-    songs = plan_catalog(warehouse, source, listing)
-    announce("stage-songs")
-    stage_songs(warehouse, source, run, songs)
-    announce("load-catalog")
-    load_catalog(warehouse, source, run, songs)
-    announce("load-songplays")
-    load_songplays(warehouse, run)
-    for table in schema.DIMENSIONS:
-        announce(f"load-{table}")
-        load_dimension(warehouse, table, run)
-    announce("run-quality-checks")
-    results, _ = check_quality(warehouse, run)
-    announce("record-window")
-    record_window(warehouse, source, run, events.window_objects)
-    announce("drop-staging")
-    drop_staging(warehouse, run)
-    announce("listening-report")
-    listening_report(warehouse, run)
-    return results
+    names = run.staging_tables
+    replaced = replaced_parts(warehouse, run, listed)
+    bounded = not run.window.is_everything
+    undelivered = tuple(day for day in run.window.days() if not _covers(replaced, day)) if bounded else ()
+    context = quality.CheckContext(run.window, names, replaced, undelivered, thresholds=thresholds)
+    loads = [(object_url(source.uri, log.key), log.identity, loaded_window(run.window, log.key)) for log in listed]
+    statements = [
+        *((path, names) for folder in PUBLISHED for path in warehouse.script(folder)),
+        ("checks/window/plays_between", {}),
+        *warehouse.ledger_statements("events", names),
+        *quality.statements(checks, names),
+    ]
+    inserted = 0
+    with warehouse.transaction(warehouse.tables_of(statements) | {schema.check_results.name}) as conn:
+        scalar = scalar_on(warehouse, conn)
+        for part in replaced:
+            inserted += warehouse.run_script(conn, "publish/songplays", names, _part(part))["02_insert_replaced"]
+        for folder in PUBLISHED[1:]:
+            warehouse.run_script(conn, folder, names, {})
+        warehouse.record_loaded(conn, run.key, "events", loads, names)
+        kept = tuple(
+            Kept(part.start.date(), plays)
+            for part in (_kept_parts(run.window, replaced) if bounded else ())
+            if (plays := int(scalar("checks/window/plays_between", {}, _part(part), ())))
+        )
+        results = quality.evaluate(scalar, checks, context)
+        committed = _commit_if_passed(warehouse, conn, run, results)
+    return Publication(run.window, inserted, replaced, kept, undelivered, tuple(results), committed)
+
+
+#: What a window's publication writes, in this order: the facts first, then the dimensions.
+PUBLISHED = ("publish/songplays", "publish/users", "publish/time")
+
+
+def _commit_if_passed(
+    warehouse: Warehouse, conn: sa.Connection, run: LoadRun, results: Sequence[quality.CheckResult]
+) -> bool:
+    """Keeps the transaction's writes when no error-level check failed; the results are recorded either way."""
+    if not any(result.failed_error for result in results):
+        record_checks(warehouse, conn, run, results)
+        return True
+    conn.rollback()
+    with warehouse.transaction({schema.check_results.name}) as own:
+        record_checks(warehouse, own, run, results)
+    return False
+
+
+def record_checks(
+    warehouse: Warehouse, conn: sa.Connection, run: LoadRun, results: Sequence[quality.CheckResult]
+) -> None:
+    """Every result of the run's checks appended to ``check_results``: history is added to, never rewritten."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    warehouse.insert_rows(conn, schema.check_results, [result.row(run.key, run.window, now) for result in results])
+
+
+@named("audit")
+def audit(warehouse: Warehouse, run: LoadRun) -> Audit:
+    """Every whole-table check, read-only, its results appended to ``check_results``."""
+    checks = quality.table_checks(staged=False)
+    with warehouse.engine.connect() as conn:
+        results = quality.evaluate(scalar_on(warehouse, conn), checks, quality.CheckContext(run.window, {}))
+    with warehouse.transaction({schema.check_results.name}) as conn:
+        record_checks(warehouse, conn, run, results)
+    return Audit(run.window, tuple(results))
+
+
+def check_health(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Each check's history in brief (``check_health`` mart): last result, last failure, runs since."""
+    with warehouse.engine.connect() as conn:
+        result = conn.execute(warehouse.statement("report/check_health"))
+        return [dict(row._mapping) for row in result]
+
+
+@named("report-checks")
+def report_checks(publication: Publication, run: LoadRun) -> Publication:
+    """The window's check results, as a run publishes them (an artifact, the log, an alert on a warning)."""
+    return publication
+
+
+@named("listening-report")
+def listening_report(warehouse: Warehouse, run: LoadRun) -> report.ListeningReport:
+    """What users listened to in the run's window, read from the window's rows."""
+    return report.read(warehouse, run.window)
+
+
+@named("report-increment")
+def report_increment(songs: FeedChanges, events: EventChanges, rematched: int, run: LoadRun) -> None:
+    """Per feed, the objects new, changed and unchanged, the windows reloaded, the plays matched anew (published
+    by the run's task)."""
+
+
+@named("row-counts")
+def row_counts(warehouse: Warehouse) -> dict[str, int]:
+    """Each star-schema table's row count, for a full load's summary (an hourly run counts only what it wrote)."""
+    return {table.name: warehouse.row_count(table.name) for table in schema.STAR_SCHEMA}
+
+
+@named("drop-staging")
+def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
+    """This run's own tables, and those of runs that crashed over a day ago (a day: none still runs)."""
+    stale = [sa.Table(name, sa.MetaData()) for name in stale_staging(warehouse.staging_tables())]
+    for table in (*run.tables, *stale):
+        warehouse.drop_staging(table)
+
+
+def _kept_parts(window: Window, replaced: Sequence[Window]) -> list[Window]:
+    """The parts of each day of the window that the run did not replace."""
+    kept = []
+    for day in window.days():
+        start = max(window.start, datetime(day.year, day.month, day.day))
+        end = min(window.end, datetime(day.year, day.month, day.day) + timedelta(days=1))
+        if not any(part.start <= start and end <= part.end for part in replaced):
+            kept.append(Window(start, end))
+    return kept
+
+
+def _covers(parts: Sequence[Window], day: date) -> bool:
+    return any(part.start.date() <= day < part.end.date() or part.start.date() == day for part in parts)
+
+
+def _part(part: Window) -> dict[str, datetime]:
+    return {"part_start": part.start, "part_end": part.end}
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def scalar_on(warehouse: Warehouse, conn: sa.Connection) -> quality.Scalar:
+    """A query runner for the checks, bound to the transaction they run in."""
+
+    def scalar(path: str, identifiers: Mapping[str, str], params: Mapping[str, Any], expanding: Sequence[str]) -> Any:
+        return warehouse.scalar(path, identifiers, params, expanding, conn=conn)
+
+    return scalar

@@ -21,7 +21,7 @@ _DAWN = datetime(1900, 1, 1)
 _DUSK = datetime(9999, 12, 31)
 
 
-def _naive_utc(moment: datetime) -> datetime:
+def naive_utc(moment: datetime) -> datetime:
     """Event times are stored as naive UTC: aware datetimes are converted, naive ones taken as UTC."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
@@ -30,7 +30,7 @@ def _naive_utc(moment: datetime) -> datetime:
 
 def floor(moment: datetime, interval: Interval) -> datetime:
     """The start of the UTC hour or day holding ``moment``, as naive UTC."""
-    moment = _naive_utc(moment)
+    moment = naive_utc(moment)
     if interval == "day":
         return moment.replace(hour=0, minute=0, second=0, microsecond=0)
     if interval == "hour":
@@ -46,8 +46,8 @@ class Window:
     end: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _naive_utc(self.start))
-        object.__setattr__(self, "end", _naive_utc(self.end))
+        object.__setattr__(self, "start", naive_utc(self.start))
+        object.__setattr__(self, "end", naive_utc(self.end))
         if self.start >= self.end:
             raise ValueError(f"window start {self.start} must be before its end {self.end}")
 

@@ -1,25 +1,19 @@
-"""The ledger's two steps: what is new since it was written, and writing it once a window is loaded."""
+"""The ledger's steps: what is new since it was written, and what the run found new."""
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from sparkify import steps
 from sparkify.ledger import EventChanges, FeedChanges
 from sparkify.run import LoadRun
-from sparkify.sources import SongListing, Source, SourceObject
+from sparkify.sources import SongListing, Source
 from sparkify.warehouse import Warehouse
-from tasks.policy import TASK_OPTIONS
+from tasks.policy import step_task
 
 
-@task(name="list-catalog", **TASK_OPTIONS)
-def list_catalog(source: Source) -> SongListing:
-    """Lists the catalog as a whole (names and identities, no content): it needs no warehouse, so a run starts here."""
-    return steps.list_catalog(source)
-
-
-@task(name="plan-catalog", **TASK_OPTIONS)
+@step_task(steps.plan_catalog)
 def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, full_refresh: bool) -> FeedChanges:
     """The catalog's listing against the ledger: the song files to stage."""
     songs = steps.plan_catalog(warehouse, source, listing, full_refresh)
@@ -27,7 +21,7 @@ def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, ful
     return songs
 
 
-@task(name="plan-events", **TASK_OPTIONS)
+@step_task(steps.plan_events)
 def plan_events(
     warehouse: Warehouse, source: Source, run: LoadRun, lookback_days: float, full_refresh: bool
 ) -> EventChanges:
@@ -37,13 +31,7 @@ def plan_events(
     return events
 
 
-@task(name="record-window", **TASK_OPTIONS)
-def record_window(warehouse: Warehouse, source: Source, run: LoadRun, objects: tuple[SourceObject, ...]) -> None:
-    """Writes the window's event files into the ledger, once its facts and dimensions are loaded and checked."""
-    steps.record_window(warehouse, source, run, objects)
-
-
-@task(name="report-increment", **TASK_OPTIONS)
+@step_task(steps.report_increment)
 def report_increment(songs: FeedChanges, events: EventChanges, rematched: int, run: LoadRun) -> None:
     """Publishes, per feed, the objects new, changed and unchanged, the windows reloaded, the plays matched anew."""
     reloaded = ", ".join(str(reload.window) for reload in events.reloads) or "none"

@@ -1,52 +1,69 @@
-"""Steps 3 and 4: the catalog and the fact, then the dimensions, from this run's staging tables."""
+"""Loading: the catalog, then each window written to the run's own tables, audited and published in one go."""
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from collections.abc import Sequence
 
-from sparkify import steps
-from sparkify.errors import EmptySourceError
+from prefect import get_run_logger
+
+from sparkify import quality, steps
 from sparkify.ledger import FeedChanges
 from sparkify.run import LoadRun
-from sparkify.sources import Source
-from sparkify.steps import CatalogLoad
+from sparkify.sources import Source, SourceObject
+from sparkify.steps import CatalogLoad, Publication
 from sparkify.warehouse import Warehouse
-from tasks.policy import TASK_OPTIONS
+from tasks.policy import step_task
 
 
-@task(name="load-catalog", **TASK_OPTIONS)
-def load_catalog(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> CatalogLoad:
+@step_task(steps.load_catalog)
+def load_catalog(
+    warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges, thresholds: quality.Thresholds
+) -> CatalogLoad:
     """Upserts the new song files into the catalog, songs and artists, and matches plays loaded before them."""
-    loaded = steps.load_catalog(warehouse, source, run, songs)
-    get_run_logger().info(
+    loaded = steps.load_catalog(warehouse, source, run, songs, thresholds)
+    logger = get_run_logger()
+    logger.info(
         "catalog: %d song files loaded, %d songs and %d artists inserted, %d plays matched anew",
         len(songs.to_load),
         loaded.songs,
         loaded.artists,
         loaded.rematched,
     )
+    for song_id, kept, other in loaded.conflicts:
+        logger.warning("song_id %s is in two song files: kept %s (modified last), not %s", song_id, kept, other)
     return loaded
 
 
-@task(name="load-songplays", **TASK_OPTIONS)
-def load_songplays(warehouse: Warehouse, run: LoadRun, source_uri: str, required: bool = True) -> int:
-    """Replaces the window's facts in one transaction; returns the facts inserted.
-
-    A window the run must load fails when it has none (``required``); an earlier one reloaded may be left empty.
-    """
-    inserted = steps.load_songplays(warehouse, run)
-    if inserted == 0 and required:
-        raise EmptySourceError(
-            f"no NextSong event in {source_uri} for {run.window}: nothing to load. "
-            "Check that the event logs for this period were delivered (log_data/YYYY/MM/YYYY-MM-DD-events.json)."
-        )
-    get_run_logger().info("loaded %d songplays for %s", inserted, run.window)
-    return inserted
+@step_task(steps.build_window_table, task_run_name="build-{table}")
+def build_window_table(warehouse: Warehouse, run: LoadRun, table: str) -> int:
+    """The rows the window will publish into one table, built in the run's own table; nothing shared is locked."""
+    rows = steps.build_window_table(warehouse, run, table)
+    get_run_logger().info("built %d rows for %s of %s", rows, table, run.window)
+    return rows
 
 
-@task(name="load-dimension", task_run_name="load-{table}", **TASK_OPTIONS)
-def load_dimension(warehouse: Warehouse, table: str, run: LoadRun) -> int:
-    """Upserts one dimension in one transaction; returns the rows it inserted."""
-    inserted = steps.load_dimension(warehouse, table, run)
-    get_run_logger().info("upserted %d rows into %s", inserted, table)
-    return inserted
+@step_task(steps.publish_window)
+def publish_window(
+    warehouse: Warehouse,
+    source: Source,
+    run: LoadRun,
+    listed: Sequence[SourceObject],
+    checks: Sequence[quality.Check],
+    thresholds: quality.Thresholds,
+) -> Publication:
+    """Replaces the window's facts, upserts its dimensions and records its files, checked, in one transaction."""
+    published = steps.publish_window(warehouse, source, run, listed, checks, thresholds)
+    logger = get_run_logger()
+    for line in published.describe_kept():
+        logger.warning(line)
+    if published.committed:
+        logger.info("published %d songplays for %s", published.songplays, run.window)
+    else:
+        logger.error("nothing published for %s: error-level checks failed", run.window)
+    return published
+
+
+@step_task(steps.row_counts)
+def row_counts(warehouse: Warehouse) -> dict[str, int]:
+    """Each star-schema table's row count, for a full load's summary."""
+    return steps.row_counts(warehouse)

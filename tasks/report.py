@@ -1,19 +1,19 @@
-"""Step 6: the listening report of the run's window, published beside the quality and rejects artifacts."""
+"""The listening report of the run's window, published beside the quality and rejects artifacts."""
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from sparkify import report, steps
 from sparkify.run import LoadRun
 from sparkify.warehouse import Warehouse
-from tasks.policy import TASK_OPTIONS
+from tasks.policy import step_task
 
 
-@task(name="listening-report", **TASK_OPTIONS)
+@step_task(steps.listening_report)
 def publish_listening_report(warehouse: Warehouse, run: LoadRun) -> report.ListeningReport:
-    """Reads the window's listening from the marts and publishes it as a Markdown artifact."""
+    """Reads the window's listening and publishes it as a Markdown artifact."""
     listening = steps.listening_report(warehouse, run)
     create_markdown_artifact(
         key="sparkify-listening",

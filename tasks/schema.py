@@ -1,16 +1,16 @@
-"""Step 1: make sure the star schema exists."""
+"""Make sure the star schema and its marts exist."""
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 
 from sparkify import steps
 from sparkify.warehouse import Warehouse
-from tasks.policy import TASK_OPTIONS
+from tasks.policy import step_task
 
 
-@task(name="create-tables", **TASK_OPTIONS)
+@step_task(steps.create_tables)
 def create_tables(warehouse: Warehouse) -> None:
-    """Creates missing tables; safe on a warehouse that already holds data."""
+    """Creates missing tables and changed marts; safe on a warehouse that already holds data."""
     steps.create_tables(warehouse)
     get_run_logger().info("star schema ready on %r", warehouse)

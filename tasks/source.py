@@ -1,29 +1,31 @@
-"""Step 0: find the raw feeds, generating the sample ones for the embedded default."""
+"""The source's steps: where the raw feeds are, whether the run can reach everything, the catalog's listing."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from prefect import get_run_logger
 
-from prefect import get_run_logger, task
-
-from sparkify import generator
-from sparkify.settings import SAMPLE_SOURCE
-from sparkify.sources import Source, open_source
-from tasks.policy import TASK_OPTIONS
+from sparkify import steps
+from sparkify.sources import SongListing, Source
+from sparkify.warehouse import Warehouse
+from tasks.policy import step_task
 
 
-@task(name="prepare-source", **TASK_OPTIONS)
+@step_task(steps.prepare_source)
 def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
-    """The source to read, a folder or s3:// (``open_source``); the default one is generated on first use."""
-    root = Path(source)
-    if source == SAMPLE_SOURCE and not root.exists():
-        sample = generator.ensure_sample(root)
-        if sample is not None:
-            get_run_logger().info(
-                "generated the sample source %s: %d events in %d files, %d songs",
-                root,
-                sample.events,
-                sample.event_files,
-                sample.song_files,
-            )
-    return open_source(source, s3_block=s3_block, events_format=events_format)
+    """The source to read, a folder or s3://; the default sample is generated on first use."""
+    opened = steps.prepare_source(source, s3_block, events_format)
+    get_run_logger().info("source: %s (%s event logs)", opened.uri, events_format)
+    return opened
+
+
+@step_task(steps.check_connections)
+def check_connections(warehouse: Warehouse, source: Source) -> None:
+    """The warehouse answers and the source lists, before any step: a mistake stops the run at once."""
+    steps.check_connections(warehouse, source)
+    get_run_logger().info("reached %r and %s", warehouse, source.uri)
+
+
+@step_task(steps.list_catalog)
+def list_catalog(source: Source) -> SongListing:
+    """Lists the catalog as a whole (names and identities, no content): it needs no warehouse, so a run starts here."""
+    return steps.list_catalog(source)

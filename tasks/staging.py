@@ -1,20 +1,20 @@
-"""Step 2: copy the raw feeds into this run's staging tables (events and songs run side by side)."""
+"""Staging: copy the raw feeds into this run's own tables (events and songs side by side), and drop them after."""
 
 from __future__ import annotations
 
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from sparkify import records, steps
+from sparkify import steps
 from sparkify.ledger import FeedChanges
 from sparkify.records import Staged
 from sparkify.run import LoadRun
 from sparkify.sources import Source
 from sparkify.warehouse import Warehouse
-from tasks.policy import TASK_OPTIONS
+from tasks.policy import step_task
 
 
-@task(name="stage-events", **TASK_OPTIONS)
+@step_task(steps.stage_events)
 def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     """Stages the day files of the run's window; returns the events staged and rejected."""
     staged = steps.stage_events(warehouse, source, run)
@@ -22,7 +22,7 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     return staged
 
 
-@task(name="stage-songs", **TASK_OPTIONS)
+@step_task(steps.stage_songs)
 def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedChanges) -> Staged:
     """Stages the song files new or changed since the ledger saw them; the others are not read."""
     staged = steps.stage_songs(warehouse, source, run, songs)
@@ -30,8 +30,8 @@ def stage_songs(warehouse: Warehouse, source: Source, run: LoadRun, songs: FeedC
     return staged
 
 
-@task(name="check-rejects", **TASK_OPTIONS)
-def check_rejects(feeds: list[Staged], max_errors: int, source: Source, run: LoadRun) -> None:
+@step_task(steps.check_rejects)
+def check_rejects(feeds: list[Staged], max_errors: int, source_uri: str, run: LoadRun) -> list[Staged]:
     """Publishes what each feed read, staged and rejected; fails the run when a feed is over the error budget."""
     logger = get_run_logger()
     for feed in feeds:
@@ -45,14 +45,14 @@ def check_rejects(feeds: list[Staged], max_errors: int, source: Source, run: Loa
             {"feed": feed.feed, "read": feed.read, "staged": feed.staged, "rejected": feed.rejected} for feed in feeds
         ],
         description=(
-            f"Records of {source.uri} for {run.window}: read = staged + rejected. Bad records are kept in the "
+            f"Records of {source_uri} for {run.window}: read = staged + rejected. Bad records are kept in the "
             f"rejected_records table (run_key '{run.key}'); the error budget is {max_errors} per feed."
         ),
     )
-    records.check_budget(feeds, max_errors, source.uri, run.key)
+    return steps.check_rejects(feeds, max_errors, source_uri, run)
 
 
-@task(name="drop-staging", **TASK_OPTIONS)
+@step_task(steps.drop_staging)
 def drop_staging(warehouse: Warehouse, run: LoadRun) -> None:
-    """Removes this run's staging tables once its tables are loaded and checked."""
+    """Removes this run's own tables once its window is published (or failed)."""
     steps.drop_staging(warehouse, run)

@@ -8,12 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sparkify import steps
+from sparkify import pipeline
+from sparkify.config import RunConfig
+from sparkify.pipeline import DirectRunner
 from sparkify.run import LoadRun
 from sparkify.schema import STAR_SCHEMA
-from sparkify.sources import open_source
 from sparkify.warehouse import connect
-from sparkify.window import Window
 
 
 def duckdb_url(directory: Path) -> str:
@@ -43,12 +43,11 @@ def star_contents(url: str) -> dict[str, list[tuple[Any, ...]]]:
 def run_steps(source: Path, url: str, window_start: datetime | None = None, window_end: datetime | None = None) -> None:
     """Every step of a run, in the flow's order, without Prefect: for tests of the SQL's rules, not of the flow.
 
-    Every quality check must pass, as the flow's would.
+    Every quality check must pass, as the flow's would (a failed one raises).
     """
+    config = RunConfig.resolve(source=str(source), warehouse=url, window_start=window_start, window_end=window_end)
     warehouse = connect(url)
     try:
-        run = LoadRun.new(Window.from_bounds(window_start, window_end))
-        results = steps.run_in_order(warehouse, open_source(str(source)), run)
+        pipeline.load(DirectRunner(), config, LoadRun.new(config.window), warehouse)
     finally:
         warehouse.engine.dispose()
-    assert [result.describe() for result in results if not result.passed] == []

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import redshift_connector
@@ -32,7 +32,7 @@ VERSION = (
     "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), "
     "Redshift 1.0.77467"
 )
-_INT8, _VARCHAR = 20, 1043
+_INT8, _VARCHAR, _DATE, _TIMESTAMP = 20, 1043, 1082, 1114
 _EPOCH_2000 = datetime(2000, 1, 1)
 _BINARY_PARAMS: dict[int, Callable[[bytes], Any]] = {
     16: lambda data: data == b"\x01",
@@ -72,6 +72,8 @@ class RecordingRedshift:
         #: Manifests the COPYs named, as the server read them from S3 at COPY time.
         self.manifests: dict[str, dict[str, Any]] = {}
         self._rows: dict[str, int] = {}
+        #: The UTC days of the events each COPY staged, by staging table.
+        self._days: dict[str, set[date]] = {}
         self._load_errors: dict[int, int] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
         #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
@@ -114,12 +116,24 @@ class RecordingRedshift:
             return Reply("UPDATE 0")
         if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
             return Reply("SELECT 0", (("table_name", _VARCHAR),))
-        if lowered.startswith("select source_object, identity, window_start, window_end from loaded_objects"):
+        if lowered.startswith("select source_object, object_identity, window_start, window_end from loaded_objects"):
             # a new warehouse: nothing in the ledger yet
-            columns = ("source_object", "identity", "window_start", "window_end")
+            columns = ("source_object", "object_identity", "window_start", "window_end")
             return Reply("SELECT 0", tuple((name, _VARCHAR) for name in columns))
-        if lowered.startswith("select max(identity) from loaded_objects"):
+        if lowered.startswith("select max(object_identity) from loaded_objects"):
             return Reply("SELECT 1", (("max", _VARCHAR),), [(None,)])
+        if "from information_schema.views" in lowered:  # a new warehouse: no mart yet
+            return Reply("SELECT 0", (("table_name", _VARCHAR),))
+        if lowered.startswith("select view_name, definition_sha256 from mart_definitions"):
+            return Reply("SELECT 0", (("view_name", _VARCHAR), ("definition_sha256", _VARCHAR)))
+        if lowered.startswith("select distinct cast(ts as date) as event_day from"):  # the days the COPY staged
+            table = re.search(r"from (\w+)", lowered)[1]
+            return Reply("SELECT", (("event_day", _DATE),), [(day,) for day in sorted(self._days.get(table, ()))])
+        if lowered.startswith("select max(start_time) as newest_play from songplays"):
+            # a play as old as the freshness check looks back: it warns, it does not fail
+            return Reply("SELECT 1", (("newest_play", _TIMESTAMP),), [(params[0] if params else None,)])
+        if lowered.startswith("with staged_files as"):  # no song_id in two song files
+            return Reply("SELECT 0", (("song_id", _VARCHAR), ("kept_object", _VARCHAR), ("other_object", _VARCHAR)))
         if "from information_schema.columns" in lowered:  # a new warehouse: no table has a column yet
             return Reply("SELECT 0", (("table_name", _VARCHAR), ("column_name", _VARCHAR)))
         if "from listening_by_hour" in lowered or "from plays_by_" in lowered:  # the listening report: no plays
@@ -145,9 +159,12 @@ class RecordingRedshift:
         manifest = json.loads(self._read_object(manifest_url))
         self.manifests[manifest_url] = manifest
         good = bad = 0
+        days = self._days.setdefault(table, set())
         for entry in manifest["entries"]:
             for record in _json_records(self._read_object(entry["url"]).decode("utf-8", "replace")):
                 good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
+                if isinstance(record, dict) and isinstance(record.get("ts"), int):
+                    days.add((datetime(1970, 1, 1) + timedelta(milliseconds=record["ts"])).date())
         max_error = int(re.search(r"MAXERROR AS (\d+)", text)[1])
         self._load_errors[session] = bad
         if bad >= max_error:

@@ -325,7 +325,7 @@ def test_duckdb_refuses_what_its_casts_would_take_as_the_rules_do(
     if feed == "events":
         staged = warehouse.stage_events(table, source, source.event_keys(Window.everything()), run.key)
     else:
-        staged = warehouse.stage_songs(table, source, source.song_keys(), run.key)
+        staged = warehouse.stage_songs(table, source, source.song_objects(), run.key)
 
     assert staged == 1
     assert rows(url, "SELECT reason FROM rejected_records") == [(reason,)]

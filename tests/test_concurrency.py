@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 
 from flows.etl.flow import sparkify_etl
-from sparkify import sql, steps
-from sparkify.errors import EmptySourceError
+from sparkify import quality, steps
+from sparkify.errors import DataQualityError
 from sparkify.generator import GeneratorConfig, generate
 from sparkify.ledger import FeedChanges
-from sparkify.run import STALE_AFTER, LoadRun
+from sparkify.run import STALE_AFTER, WINDOW_TABLES, LoadRun
 from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
 from tests import flow_runs
+from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.services import PostgresServer, PrefectServer, create_database
 
@@ -67,7 +68,8 @@ def test_three_windows_loaded_at_once_give_the_tables_of_loading_them_in_turn(
 def test_two_runs_upserting_one_dimension_take_turns_on_postgresql(script: str, source: str, pg_url: str) -> None:
     """Under READ COMMITTED, two delete+insert upserts in flight together would both insert the same keys.
 
-    The catalog script upserts songs and artists (and the catalog) for the new song files.
+    The catalog script upserts songs and artists (and the catalog) for the new song files; a window's publication
+    upserts users and time.
     """
     warehouse = connect(pg_url)
     warehouse.create_tables()
@@ -77,14 +79,20 @@ def test_two_runs_upserting_one_dimension_take_turns_on_postgresql(script: str, 
     for run in (first, second):
         steps.stage_events(warehouse, local, run)
         steps.stage_songs(warehouse, local, run, songs)
+        for table in WINDOW_TABLES:
+            steps.build_window_table(warehouse, run, table)
+    thresholds = quality.Thresholds()
     second_load = {
-        "users": lambda: steps.load_dimension(warehouse, "users", second),
-        "catalog": lambda: steps.load_catalog(warehouse, local, second, songs),
+        "users": lambda: steps.publish_window(
+            warehouse, local, second, local.event_objects(second.window), quality.window_checks(), thresholds
+        ),
+        "catalog": lambda: steps.load_catalog(warehouse, local, second, songs, thresholds),
     }[script]
+    folder = {"users": "publish/users", "catalog": "load/catalog"}[script]
+    statements = [(path, first.staging_tables) for path in warehouse.script(folder)]
 
-    with warehouse.engine.begin() as conn:  # the first run's upsert, not yet committed
-        for path in sql.script(f"load/{script}", "postgresql"):
-            conn.execute(warehouse.statement(path, first.staging_tables), first.window.params())
+    with warehouse.transaction(warehouse.tables_of(statements)) as conn:  # the first run's upsert, not yet committed
+        warehouse.run_script(conn, folder, first.staging_tables, first.window.params())
         other = threading.Thread(target=second_load)
         other.start()
         time.sleep(1)
@@ -97,9 +105,20 @@ def test_two_runs_upserting_one_dimension_take_turns_on_postgresql(script: str, 
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_window_without_plays_fails_and_leaves_no_staging_behind(source: str, tmp_path: Path) -> None:
+def test_a_quiet_hour_completes_a_window_without_its_day_file_fails_and_neither_leaves_staging_behind(
+    tmp_path: Path,
+) -> None:
+    source = str(write_source(tmp_path / "source", [event("2018-11-01T10:00:00.100")], [song("SOX", "Song")]))
     url = duckdb_url(tmp_path)
-    with pytest.raises(EmptySourceError, match="no NextSong event"):
+    day = sparkify_etl(
+        source=source, warehouse=url, window_start=datetime(2018, 11, 1), window_end=datetime(2018, 11, 2)
+    )
+    quiet = sparkify_etl(
+        source=source, warehouse=url, window_start=datetime(2018, 11, 1, 3), window_end=datetime(2018, 11, 1, 4)
+    )
+    assert (day.songplays_loaded, quiet.songplays_loaded) == (1, 0)
+    assert rows(url, "SELECT COUNT(*) FROM songplays") == [(1,)]
+    with pytest.raises(DataQualityError, match=r"delivered\(songplays\) error FAILED.*no readable file for 2019-01-01"):
         sparkify_etl(source=source, warehouse=url, window_start=datetime(2019, 1, 1), window_end=datetime(2019, 1, 2))
     assert connect(url).staging_tables() == []
 

@@ -40,7 +40,12 @@ def read_songs(root: Path = SAMPLE) -> list[dict[str, Any]]:
 
 
 def blank_to_none(text: str | None) -> str | None:
-    return None if text is None or not text.strip() else text
+    return None if text is None or not text.strip() else text.rstrip(" ")
+
+
+def trimmed(text: str | None) -> str | None:
+    """Text as every engine compares it (Redshift's): trailing blanks are no part of a value."""
+    return None if text is None else text.rstrip(" ")
 
 
 def expected_tables(root: Path = SAMPLE) -> dict[str, list[tuple[Any, ...]]]:
@@ -50,27 +55,27 @@ def expected_tables(root: Path = SAMPLE) -> dict[str, list[tuple[Any, ...]]]:
 
     catalog: dict[tuple[str, str, float], dict[str, Any]] = {}
     for entry in sorted(songs, key=lambda s: s["song_id"]):
-        catalog.setdefault((entry["title"], entry["artist_name"], entry["duration"]), entry)
+        catalog.setdefault((trimmed(entry["title"]), trimmed(entry["artist_name"]), entry["duration"]), entry)
 
     plays = {}
     for e in sorted((e for e in events if e["page"] == "NextSong"), key=lambda e: e["ts"]):
         plays.setdefault((e["userId"], e["sessionId"], e["itemInSession"]), e)
     songplays = []
     for (user, session, item), e in plays.items():
-        match = catalog.get((e["song"], e["artist"], e["length"]))
+        match = catalog.get((trimmed(e["song"]), trimmed(e["artist"]), e["length"]))
         songplays.append(
             (
                 hashlib.md5(f"{session}-{item}-{user}".encode()).hexdigest(),
                 when[id(e)],
                 int(user),
-                e["level"],
+                trimmed(e["level"]),
                 match["song_id"] if match else None,
                 match["artist_id"] if match else None,
                 session,
-                e["location"],
-                e["userAgent"],
-                e["song"],
-                e["artist"],
+                trimmed(e["location"]),
+                trimmed(e["userAgent"]),
+                trimmed(e["song"]),
+                trimmed(e["artist"]),
                 e["length"],
             )
         )
@@ -80,13 +85,16 @@ def expected_tables(root: Path = SAMPLE) -> dict[str, list[tuple[Any, ...]]]:
         (e for e in events if e["userId"].strip()), key=lambda e: (e["ts"], e["sessionId"], e["itemInSession"])
     ):
         latest[int(e["userId"])] = e
-    users = [(user, e["firstName"], e["lastName"], e["gender"], e["level"], when[id(e)]) for user, e in latest.items()]
+    users = [
+        (user, *(trimmed(e[key]) for key in ("firstName", "lastName", "gender", "level")), when[id(e)])
+        for user, e in latest.items()
+    ]
 
     by_song: dict[str, dict[str, Any]] = {}
     for entry in sorted(songs, key=lambda s: (s["title"], s["artist_id"], s["year"], s["duration"])):
         by_song.setdefault(entry["song_id"], entry)
     songs_rows = [
-        (s["song_id"], s["title"], s["artist_id"], s["year"] or None, s["duration"]) for s in by_song.values()
+        (s["song_id"], trimmed(s["title"]), s["artist_id"], s["year"] or None, s["duration"]) for s in by_song.values()
     ]
 
     by_artist: dict[str, dict[str, Any]] = {}
@@ -99,7 +107,7 @@ def expected_tables(root: Path = SAMPLE) -> dict[str, list[tuple[Any, ...]]]:
     artists = [
         (
             a["artist_id"],
-            a["artist_name"],
+            trimmed(a["artist_name"]),
             blank_to_none(a["artist_location"]),
             a["artist_latitude"],
             a["artist_longitude"],

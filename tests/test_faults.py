@@ -89,7 +89,7 @@ def test_kill_9_at_any_point_then_a_new_run_leaves_postgresql_as_one_clean_run(
     connect(pg_url).create_tables()  # what the run's first task does: the test needs tables to lock
 
     # each run stops on a table the test holds, after the step named, and is killed there
-    for table, done in (("songplays", "stage-events"), ("users", "load-songplays"), ("time", "load-users")):
+    for table, done in (("songplays", "stage-events"), ("users", "build-songplays"), ("time", "build-time")):
         with locked(pg_url, table):
             since = flow_runs.now()
             run = flow_runs.start(prefect_api, "--source", source, "--warehouse", pg_url)
@@ -107,7 +107,7 @@ def test_kill_9_at_any_point_then_a_new_run_leaves_postgresql_as_one_clean_run(
     assert clean_run(prefect_api, source, pg_url) == reference
 
 
-@pytest.mark.parametrize("done", ["stage-events", "load-catalog", "load-songplays", "load-users", "record-window"])
+@pytest.mark.parametrize("done", ["stage-events", "load-catalog", "build-songplays", "publish-window", "report-checks"])
 def test_kill_9_then_a_new_run_leaves_duckdb_as_one_clean_run(
     done: str, source: str, tmp_path: Path, prefect_api: PrefectServer, reference_duckdb: dict
 ) -> None:
@@ -133,11 +133,11 @@ def test_a_load_whose_connection_is_terminated_is_retried_to_the_same_tables(
     with locked(pg_url, "users") as admin:
         since = flow_runs.now()
         run = flow_runs.start(prefect_api, "--source", source, "--warehouse", pg_url)
-        (pid,) = flow_runs.wait_for(lambda: waiting_on_a_lock(pg_url), "load-users to wait on users", run)
+        (pid,) = flow_runs.wait_for(lambda: waiting_on_a_lock(pg_url), "publish-window to wait on users", run)
         assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
     flow_runs.finish(run)
 
-    (users,) = flow_runs.task_runs(prefect_api, since, "load-users", ("COMPLETED",))
+    (users,) = flow_runs.task_runs(prefect_api, since, "publish-window", ("COMPLETED",))
     assert users["run_count"] == 2
     assert star_contents(pg_url) == reference
     # the retry of a load is the same transaction again; nothing of the run is left behind

@@ -12,7 +12,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRun
 
 from flows.cli import main
 from flows.etl.flow import sparkify_etl
-from sparkify import quality
+from sparkify import quality, steps
 from sparkify.errors import DataQualityError
 from sparkify.run import LoadRun
 from sparkify.sources import LocalSource
@@ -65,7 +65,7 @@ def test_the_check_results_and_the_listening_report_are_published_on_the_flow_ru
     [report] = [artifact for artifact in artifacts if artifact.key == "sparkify-quality-checks"]
     assert report.type == "table"
     table = json.loads(report.data) if isinstance(report.data, str) else report.data
-    assert [row["check"] for row in table] == [check.name for check in quality.CHECKS]
+    assert [row["check"] for row in table] == [check.name for check in quality.table_checks(staged=True)]
     assert {row["status"] for row in table} == {"passed"}
     [listening] = [artifact for artifact in artifacts if artifact.key == "sparkify-listening"]
     assert listening.type == "markdown"
@@ -104,7 +104,10 @@ def test_each_kind_of_check_fails_on_the_defect_it_guards(
     raw = LocalSource(source)
     warehouse.create_staging(run.staging_events)
     warehouse.stage_events(run.staging_events, raw, raw.event_keys(run.window))
-    results = quality.evaluate(warehouse, quality.CHECKS, run.staging_tables, run.window.params())
+    replaced = steps.replaced_parts(warehouse, run, raw.event_objects(run.window))
+    context = quality.CheckContext(run.window, run.staging_tables, replaced)
+    with warehouse.engine.connect() as conn:
+        results = quality.evaluate(steps.scalar_on(warehouse, conn), quality.table_checks(staged=True), context)
     failed = [result.check for result in results if not result.passed]
     assert failed == failing_checks
 

@@ -333,7 +333,7 @@ def test_three_windows_at_once_give_what_they_give_in_turn_with_a_new_song_and_l
     everything = [*EVENTS, *LATE_EVENTS]
     assert facts(pg_url) == expected_facts(everything, [*CATALOG, LATE_SONG], [hour(1, 10), *windows])
     ledger = (
-        "SELECT feed, source_object, identity, window_start, window_end, rows_staged, rows_rejected "
+        "SELECT feed, source_object, object_identity, window_start, window_end, rows_staged, rows_rejected "
         "FROM loaded_objects ORDER BY 1, 2, 4"
     )
     assert rows(pg_url, ledger) == rows(in_turn, ledger)

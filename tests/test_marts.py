@@ -22,13 +22,13 @@ from sqlalchemy.schema import CreateTable
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
-from sparkify import schema, sql, steps
+from sparkify import pipeline, schema, sql
+from sparkify.config import RunConfig
 from sparkify.generator import GeneratorConfig, generate
+from sparkify.pipeline import DirectRunner
 from sparkify.run import LoadRun
-from sparkify.sources import LocalSource
 from sparkify.warehouse import Warehouse, connect
 from sparkify.warehouse.base import AddColumn
-from sparkify.window import Window
 from tests.helpers import duckdb_url, rows
 from tests.samples import real_sample
 from tests.test_conformance import expected_tables
@@ -57,7 +57,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def load(url: str, root: Path) -> Warehouse:
     """Every step of a run over ``root``, one after another, as ``plan`` runs them: no Prefect."""
     warehouse = connect(url)
-    steps.run_in_order(warehouse, LocalSource(root), LoadRun.new(Window.everything()))
+    config = RunConfig.resolve(source=str(root), warehouse=url)
+    pipeline.load(DirectRunner(), config, LoadRun.new(config.window), warehouse)
     return warehouse
 
 

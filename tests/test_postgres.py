@@ -31,7 +31,7 @@ def staged(warehouse: Warehouse, root: Path) -> dict[str, list[dict[str, Any]]]:
     contents = {}
     for name, table, stage, keys in (
         ("events", run.staging_events, warehouse.stage_events, source.event_keys(run.window)),
-        ("songs", run.staging_songs, warehouse.stage_songs, source.song_keys()),
+        ("songs", run.staging_songs, warehouse.stage_songs, source.song_objects()),
     ):
         warehouse.create_staging(table)
         assert stage(table, source, keys) > 0

@@ -226,6 +226,8 @@ def assert_the_plan_is_the_traffic(run: WireRun, block: str, window: Window | No
 
     def normalised(sql: str) -> str:
         sql = re.sub(r"IN \(\$\d+(?:, \$\d+)*\)", "IN (…)", sql.replace(run_key, PLAN_RUN_KEY))
+        # as many rows as objects listed: a plan lists none from S3
+        sql = re.sub(r"VALUES \(\$\d+(?:, \$\d+)*\)(?:, \(\$\d+(?:, \$\d+)*\))*", "VALUES (…)", sql)
         return sql.replace("\r", "").strip()
 
     planned = plan(f"s3://{run.bucket}/raw", block=block, window=window)
@@ -410,12 +412,14 @@ def test_an_aborted_or_cut_transaction_is_retried_and_a_mistake_fails_at_once(
     run = wire.run(wire.bucket(tmp_path))
 
     deletes = [r for r in run.received if statement_text(r.sql).startswith("DELETE FROM songplays")]
+    # the first part the run replaces: deleted once, or again when the whole transaction is retried
+    deletes = [r for r in deletes if r.params == deletes[0].params]
     assert len(deletes) == (2 if retried else 1)
     assert (run.error is None) == retried, run.error
     # the retry is the whole transaction again, lock first
     for delete in deletes:
         before = [r for r in run.received[: run.received.index(delete)] if r.session == delete.session]
-        assert statement_text(before[-1].sql).endswith("LOCK songplays") and before[-2].sql == "begin transaction"
+        assert "songplays" in locked_tables(before[-1]) and before[-2].sql == "begin transaction"
 
 
 def test_a_copy_the_cluster_refuses_fails_at_once_its_error_showing_no_secret(tmp_path: Path, wire: Wire) -> None:

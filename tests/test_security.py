@@ -134,12 +134,12 @@ def test_prefect_yaml_holds_no_secret() -> None:
 def test_an_identifier_that_is_not_a_plain_lower_case_name_is_refused_before_any_sql(name: str) -> None:
     warehouse = connect("postgresql+psycopg://nobody@127.0.0.1:9/nowhere")  # never connected to
     with pytest.raises(sql.SqlTemplateError, match="unsafe SQL identifier"):
-        warehouse.statement("checks/row_count", {"table": name})
+        warehouse.statement("checks/table/row_count", {"table": name})
 
 
 def test_identifiers_are_quoted_and_values_stay_bind_parameters() -> None:
     warehouse = connect("postgresql+psycopg://nobody@127.0.0.1:9/nowhere")
     # a reserved word is a legal table name only once quoted
-    assert 'FROM "user"' in str(warehouse.statement("checks/row_count", {"table": "user"}))
-    statement = warehouse.statement("load/songplays/01_delete_window")
-    assert set(statement.compile().params) == {"window_start", "window_end"}
+    assert 'FROM "user"' in str(warehouse.statement("checks/table/row_count", {"table": "user"}))
+    statement = warehouse.statement("publish/songplays/01_delete_replaced")
+    assert set(statement.compile().params) == {"part_start", "part_end"}

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Dialect
 
 from sparkify import records, sql
 from sparkify.records import Rejection
-from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source
-from sparkify.warehouse.base import Warehouse
+from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source, SourceObject
+from sparkify.warehouse.base import Capabilities, Warehouse
 
 #: Bytes read from an object at a time: what bounds memory while streaming.
 CHUNK_BYTES = 1 << 20
@@ -45,7 +45,9 @@ Documents = Iterator[tuple[str, int, bytes]]
 class PostgresWarehouse(Warehouse):
     """Stages by streaming the source objects through COPY FROM STDIN (psycopg 3)."""
 
-    takes_table_locks = True
+    #: Runs write at once and take turns on table locks; indexes serve the hourly statements' lookups and ranges,
+    #: and the tables a run fills are analyzed; lists bind as arrays.
+    capabilities = Capabilities(locks_tables=True, indexes=True, binds_lists=True)
 
     @classmethod
     def from_url(cls, url: sa.URL, max_errors: int) -> Warehouse:
@@ -62,13 +64,23 @@ class PostgresWarehouse(Warehouse):
         if source.events_format == "csv":
             return self._stage_csv_events(table, source, keys, run_key)
         documents = _json_lines(source, keys)
-        return self._copy_documents("events", table, source, keys, documents, records.parse_event, run_key)
+        return self._copy_documents("events", table, source, keys, documents, _by_record(records.parse_event), run_key)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
-        if not keys:
+    def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
+        if not songs:
             return 0
-        documents = _song_files(source, keys)
-        return self._copy_documents("songs", table, source, keys, documents, records.parse_song, run_key)
+        documents = _song_files(source, [song.key for song in songs])
+        origins = {
+            song.key: {"source_object": f"{source.uri}/{song.key}", "source_modified_at": song.modified}
+            for song in songs
+        }
+
+        def parse(key: str, raw: bytes) -> dict[str, Any] | str:
+            document = records.parse_song(raw)
+            return document if isinstance(document, str) else document | origins[key]
+
+        keys = list(origins)
+        return self._copy_documents("songs", table, source, keys, documents, parse, run_key)
 
     def _copy_documents(
         self,
@@ -77,7 +89,7 @@ class PostgresWarehouse(Warehouse):
         source: Source,
         keys: list[str],
         documents: Documents,
-        parse: Callable[[bytes], dict[str, Any] | str],
+        parse: Callable[[str, bytes], dict[str, Any] | str],
         run_key: str,
     ) -> int:
         """One COPY for all the objects: each good JSON document becomes one row of ``table``.
@@ -92,12 +104,13 @@ class PostgresWarehouse(Warehouse):
             with cursor.copy(copy_sql) as copy:
                 copy.set_types(layout.types)
                 for key, number, raw in documents:
-                    document = parse(raw)
+                    document = parse(key, raw)
                     if isinstance(document, str):
                         rejections.append(Rejection.of(f"{source.uri}/{key}", number, document, raw))
                     else:
                         copy.write_row(layout.row(document))
             staged = cursor.rowcount
+            self.analyze(conn, table)
             self.replace_rejects(conn, run_key, feed, source, keys, rejections)
             return staged
 
@@ -114,8 +127,14 @@ class PostgresWarehouse(Warehouse):
                 rejections = records.screen_csv_logs(source, keys, copy.write)
             staged = conn.execute(self.statement("staging/insert_csv_events", {"staging_events": table.name})).rowcount
             conn.execute(self.statement("staging/drop_csv_events"))
+            self.analyze(conn, table)
             self.replace_rejects(conn, run_key, "events", source, keys, rejections)
             return staged
+
+
+def _by_record(parse: Callable[[bytes], dict[str, Any] | str]) -> Callable[[str, bytes], dict[str, Any] | str]:
+    """A record's rule, whatever object it comes from."""
+    return lambda key, raw: parse(raw)
 
 
 @contextmanager
@@ -157,7 +176,7 @@ class _RowLayout:
         except KeyError:
             row = [document.get(key) for key in self.keys]
         for index in self.epoch_ms:
-            if row[index] is not None:
+            if row[index] is not None and not isinstance(row[index], datetime):
                 row[index] = _EPOCH + timedelta(milliseconds=row[index])
         return row
 

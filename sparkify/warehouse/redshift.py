@@ -31,11 +31,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy_redshift.commands import CopyCommand, Format, visit_copy_command
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
-from sparkify import records, sql
+from sparkify import records, schema, sql
 from sparkify.records import Staged
 from sparkify.settings import get_settings
-from sparkify.sources import EVENT_COLUMNS, Source, SourceError
-from sparkify.warehouse.base import Warehouse
+from sparkify.sources import EVENT_COLUMNS, Source, SourceError, SourceObject
+from sparkify.warehouse.base import Capabilities, Warehouse
 
 if TYPE_CHECKING:
     from sparkify.blocks import WarehouseConnection
@@ -205,7 +205,9 @@ class CopyOptions:
 class RedshiftWarehouse(Warehouse):
     """Stages with ``COPY … FROM 's3://….manifest' MANIFEST``: the cluster reads the bucket, this process sends SQL."""
 
-    takes_table_locks = True
+    #: Runs write at once and take turns on table locks (LOCK is ACCESS EXCLUSIVE: readers wait too); sort keys,
+    #: no indexes; no list binds, so many rows travel as multi-row INSERTs.
+    capabilities = Capabilities(locks_tables=True)
 
     def __init__(self, engine: Engine, max_errors: int, copy: CopyOptions, serverless: bool = False) -> None:
         super().__init__(engine, max_errors)
@@ -240,8 +242,9 @@ class RedshiftWarehouse(Warehouse):
             ignore_header=1 if csv else None,
             time_format="epochmillisecs",
             truncate_columns=True,
-            blanks_as_null=True,
-            empty_as_null=True,
+            # JSON: an empty text stays empty, as on the other engines (CSV: an empty field is NULL there too)
+            blanks_as_null=csv,
+            empty_as_null=csv,
             comp_update=False,
             stat_update=False,
             # COPY fails at MAXERROR errors; the budget fails a run at more than max_errors
@@ -313,7 +316,7 @@ class RedshiftWarehouse(Warehouse):
                     # refused before loading (access, manifest, syntax): its session's last COPY is another one
                     return failure
             with conn.begin():
-                conn.execute(self.statement("rejects/lock_rejected_records"))
+                conn.execute(self.statement("locks/lock_tables", {"tables": [schema.rejected_records.name]}))
                 self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
                 conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
                 if failure is None:
@@ -330,8 +333,8 @@ class RedshiftWarehouse(Warehouse):
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         return self._copy(table, source, keys, "events", run_key, source.events_format)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
-        return self._copy(table, source, keys, "songs", run_key)
+    def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
+        return self._copy(table, source, [song.key for song in songs], "songs", run_key)
 
 
 def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:

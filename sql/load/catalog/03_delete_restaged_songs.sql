@@ -1,3 +1,6 @@
--- Songs of this run's catalog are replaced by their staged version.
+-- The songs this run staged are derived again from the catalog's winning entries.
 DELETE FROM songs
-WHERE song_id IN (SELECT song_id FROM {{ staging_songs }});
+WHERE song_id IN (
+    SELECT song_id
+    FROM {{ staging_songs }}
+);

@@ -1,3 +1,6 @@
--- Artists of this run's catalog are replaced by their staged version.
+-- The artists of the songs this run staged are derived again from every catalog entry they have.
 DELETE FROM artists
-WHERE artist_id IN (SELECT artist_id FROM {{ staging_songs }});
+WHERE artist_id IN (
+    SELECT artist_id
+    FROM {{ staging_songs }}
+);

@@ -1,18 +1,7 @@
--- One row per artist, preferring the catalog entry that says the most about where they are.
+-- One row per artist, from the catalog entry of theirs that says the most about where they are (then the lowest
+-- song_id): every entry of the artist is weighed, so the arrival order of their song files does not matter.
 INSERT INTO artists (artist_id, name, location, latitude, longitude)
 WITH artist_entries AS (
-    SELECT
-        artist_id,
-        artist_name,
-        CASE WHEN TRIM(artist_location) = '' THEN NULL ELSE artist_location END AS artist_location,
-        artist_latitude,
-        artist_longitude,
-        song_id
-    FROM {{ staging_songs }}
-    WHERE artist_id IS NOT NULL
-),
-
-ranked_artist_entries AS (
     SELECT
         artist_id,
         artist_name,
@@ -26,7 +15,11 @@ ranked_artist_entries AS (
                 CASE WHEN artist_location IS NULL THEN 1 ELSE 0 END,
                 song_id
         ) AS completeness_rank
-    FROM artist_entries
+    FROM song_catalog
+    WHERE artist_id IN (
+        SELECT artist_id
+        FROM {{ staging_songs }}
+    )
 )
 
 SELECT
@@ -35,5 +28,5 @@ SELECT
     artist_location AS location,
     artist_latitude AS latitude,
     artist_longitude AS longitude
-FROM ranked_artist_entries
+FROM artist_entries
 WHERE completeness_rank = 1;

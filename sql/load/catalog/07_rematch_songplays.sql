@@ -27,8 +27,8 @@ FROM (
         WHERE EXISTS (
             SELECT 1
             FROM {{ staging_songs }} AS staged
-            WHERE staged.title = catalog.title
-              AND staged.artist_name = catalog.artist_name
+            WHERE RTRIM(staged.title) = catalog.title
+              AND RTRIM(staged.artist_name) = catalog.artist_name
               AND staged.duration = catalog.duration
         )
     ) AS restaged_entries

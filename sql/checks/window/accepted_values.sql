@@ -1,0 +1,5 @@
+-- Observed: rows the run wrote whose column holds a value outside the accepted list (expected 0).
+SELECT COUNT(*) AS observed
+FROM {{ written }}
+WHERE {{ column }} IS NOT NULL
+  AND {{ column }} NOT IN :accepted_values;
