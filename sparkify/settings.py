@@ -90,6 +90,18 @@ class Settings(BaseSettings):
     warehouse_port: int | None = Field(default=None, gt=0, lt=65536, description="Server port of that warehouse.")
     warehouse_user: str | None = Field(default=None, description="Login user of that warehouse.")
     warehouse_password: SecretStr | None = Field(default=None, description="Login password of that warehouse.")
+    # -- alerts (deployments/README.md): the Webhook block `python -m deployments.blocks` saves, and the automations
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="Incoming-webhook URL alerts are posted to (a Slack incoming webhook, say), saved as the "
+        "Webhook block `sparkify-alerts`. A secret: never printed.",
+    )
+    alert_missed_run_minutes: float = Field(
+        default=75,
+        ge=1 / 6,
+        description="Minutes without a completed run of sparkify-etl/hourly before the missed-run alert fires "
+        "(the hour plus a margin), applied by `python -m deployments.automations`.",
+    )
 
 
 def get_settings() -> Settings:
