@@ -121,8 +121,9 @@ def resolve(
 
 
 def _same(existing: AutomationCore, wanted: AutomationCore) -> bool:
+    # Python objects, not JSON: a trigger's `expect` and `after` are sets, whose JSON order varies by process
     fields = set(AutomationCore.model_fields)
-    return existing.model_dump(mode="json", include=fields) == wanted.model_dump(mode="json", include=fields)
+    return existing.model_dump(include=fields) == wanted.model_dump(include=fields)
 
 
 def apply(automations: Iterable[AutomationCore], client: Any) -> list[Applied]:
