@@ -1,6 +1,6 @@
 """Alerts: the Webhook block, the automations of deployments/automations.yaml, and the warning event, end to end.
 
-The end-to-end tests run the operator's commands (deployments/README.md, "Alerts") as
+The end-to-end tests run the operator's commands (deployments/README.md, "Alerts: the operator loop") as
 subprocesses against the session's ``prefect server start``: the work pool, ``prefect
 deploy``, ``python -m deployments.blocks`` with nothing but SPARKIFY_ALERT_WEBHOOK_URL,
 ``python -m deployments.automations`` with the missed-run period shortened through its
@@ -98,7 +98,7 @@ def events_sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], list[A
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_no_warning_event_outside_a_flow_run_or_without_a_failed_check(events_sent: Callable[[], list[Any]]) -> None:
+def test_no_warning_event_outside_a_flow_run(events_sent: Callable[[], list[Any]]) -> None:
     emit_check_warnings(WINDOW, WARNINGS)
     assert [e for e in events_sent() if e.event == CHECKS_WARNED] == []
 
@@ -306,6 +306,17 @@ def test_the_webhook_block_posts_json_and_a_bad_url_is_refused_without_showing_i
     assert SECRET not in str(refused.value)
     monkeypatch.delenv("SPARKIFY_ALERT_WEBHOOK_URL")
     assert operator_blocks.alert_webhook(get_settings()) is None
+
+
+def test_the_operator_loop_shows_the_commands_these_tests_run() -> None:
+    loop = (REPO / "deployments" / "README.md").read_text(encoding="utf-8")
+    for command in (
+        "SPARKIFY_ALERT_WEBHOOK_URL=https://hooks.slack.com/services/T…/B…/… python -m deployments.blocks",
+        f'python -c "{TEST_MESSAGE}"',
+        "python -m deployments.automations",
+        "SPARKIFY_ALERT_MISSED_RUN_MINUTES=90 python -m deployments.automations",
+    ):
+        assert command in loop, command
 
 
 # --------------------------------------------------------------------------- end to end: a stand-in for Slack
