@@ -17,6 +17,8 @@ Warehouse (WarehouseConnection block ``$SPARKIFY_WAREHOUSE_BLOCK``, default ``sp
     SPARKIFY_WAREHOUSE_HOST, SPARKIFY_WAREHOUSE_PORT, SPARKIFY_WAREHOUSE_USER, SPARKIFY_WAREHOUSE_PASSWORD,
     SPARKIFY_COPY_IAM_ROLE, SPARKIFY_COPY_REGION, SPARKIFY_COPY_MAX_ERROR, SPARKIFY_MANIFEST_PREFIX (Redshift's
     COPY). Without an IAM role, COPY uses the AWS access keys above.
+Alerts (Webhook block ``sparkify-alerts``: the block deployments/automations.yaml posts alerts through):
+    SPARKIFY_ALERT_WEBHOOK_URL, a Slack incoming webhook's URL say; saved alone when nothing else is set.
 Every SPARKIFY_* variable is a field of ``sparkify.settings.Settings``, described there and in the README.
 """
 
@@ -27,11 +29,16 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from prefect.blocks.webhook import Webhook
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from sparkify.blocks import WarehouseConnection
-from sparkify.settings import Settings, get_settings
+from sparkify.settings import Settings, SettingsError, get_settings
+
+#: The Webhook block alerts go through: deployments/automations.yaml names it as ``webhook/sparkify-alerts``.
+ALERT_BLOCK = "sparkify-alerts"
 
 
 class MissingSetting(ValueError):
@@ -94,13 +101,27 @@ def warehouse_connection(configured: Settings, credentials: AwsCredentials) -> W
     )
 
 
+def alert_webhook(configured: Settings) -> Webhook | None:
+    """The Webhook block alerts are posted through, sending JSON (Slack's incoming webhooks want the header)."""
+    if configured.alert_webhook_url is None:
+        return None
+    parts = urlsplit(configured.alert_webhook_url.get_secret_value())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # the URL is the secret: say what is wrong with it, never what it is
+        raise ValueError("SPARKIFY_ALERT_WEBHOOK_URL: not an http(s):// URL")
+    return Webhook(url=configured.alert_webhook_url, headers={"Content-Type": "application/json"})
+
+
 def save_blocks(configured: Settings, env: Mapping[str, str]) -> list[Saved]:
     """Saves (overwriting) every block the settings describe; the credentials first, the others refer to them."""
     credentials = aws_credentials(env)
     bucket = s3_bucket(configured, credentials)
     warehouse = warehouse_connection(configured, credentials)
-    if bucket is None and warehouse is None:
-        raise MissingSetting("nothing to save: set SPARKIFY_S3_BUCKET and/or SPARKIFY_WAREHOUSE_DATABASE")
+    webhook = alert_webhook(configured)
+    if bucket is None and warehouse is None and webhook is None:
+        raise MissingSetting(
+            "nothing to save: set SPARKIFY_S3_BUCKET, SPARKIFY_WAREHOUSE_DATABASE and/or SPARKIFY_ALERT_WEBHOOK_URL"
+        )
     saved = []
     if bucket is not None or (warehouse is not None and warehouse.aws_credentials is not None):
         credentials.save(configured.aws_block, overwrite=True)
@@ -111,6 +132,9 @@ def save_blocks(configured: Settings, env: Mapping[str, str]) -> list[Saved]:
     if warehouse is not None:
         warehouse.save(configured.warehouse_block, overwrite=True)
         saved.append(Saved("sparkify-warehouse-connection", configured.warehouse_block))
+    if webhook is not None:
+        webhook.save(ALERT_BLOCK, overwrite=True)
+        saved.append(Saved("webhook", ALERT_BLOCK))
     return saved
 
 
@@ -120,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ).parse_args(argv)
     try:
         saved = save_blocks(get_settings(), os.environ)
-    except ValueError as error:  # pydantic's ValidationError included: it names the field, never a secret value
+    except (ValueError, SettingsError) as error:  # pydantic's ValidationError included: names, never secret values
         print(f"deployments.blocks: {error}", file=sys.stderr)
         return 2
     for block in saved:

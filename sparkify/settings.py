@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         default=None,
         description="Login password of that warehouse; also the password of a --warehouse URL given without one.",
     )
+    # -- alerts (deployments/README.md): the Webhook block `python -m deployments.blocks` saves, and the automations
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="Incoming-webhook URL alerts are posted to (a Slack incoming webhook, say), saved as the "
+        "Webhook block `sparkify-alerts`. A secret: never printed.",
+    )
+    alert_missed_run_minutes: float = Field(
+        default=75,
+        ge=1 / 6,
+        description="Minutes without a completed run of sparkify-etl/hourly before the missed-run alert fires "
+        "(the hour plus a margin), applied by `python -m deployments.automations`.",
+    )
 
 
 def get_settings() -> Settings:

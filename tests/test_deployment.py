@@ -287,8 +287,10 @@ def test_a_missed_run_is_cancelled_not_caught_up(deployed: Operator) -> None:
         assert run["run_count"] == 0
     finally:
         deployed.prefect("automation", "delete", "--id", quick_id)
-    # the operator's command, as documented
-    deployed.prefect("automation", "create", "--from-file", "deployments/automations.yaml")
+    # the operator's commands, as documented: the alerts' Webhook block (nobody listens here), then the file
+    deployed.run("-m", "deployments.blocks", SPARKIFY_ALERT_WEBHOOK_URL="http://127.0.0.1:9/alerts")
+    applied = deployed.run("-m", "deployments.automations").stdout
+    assert automation["name"] in applied
 
 
 # --------------------------------------------------------------------------- runs through a worker
