@@ -75,7 +75,8 @@ TS_END = datetime(2100, 1, 1)
 #: The same range in epoch milliseconds: MIN_TS <= ts <= MAX_TS.
 MIN_TS = (TS_FIRST - _EPOCH) // TS_FIRST.resolution // 1000
 MAX_TS = (TS_END - _EPOCH) // TS_END.resolution // 1000 - 1
-#: Why a ts outside the range (or no integer) is rejected; the value, as JSON writes it, follows.
+#: Why a null ts is rejected; why a ts outside the range (or no integer) is, the value as JSON writes it after.
+TS_NULL = "ts is null"
 TS_REASON = f"ts is not epoch milliseconds in [{TS_FIRST:%Y-%m-%d}, {TS_END:%Y-%m-%d})"
 #: Why a play without a user is rejected: its fact would have no user (and fail a check, naming no line).
 PLAY_WITHOUT_USER = "a NextSong event without a userId"
@@ -232,7 +233,7 @@ def _parse_object(raw: bytes, fields: tuple[str, ...]) -> dict[str, Any] | str:
 
 def _check_ts(ts: Any) -> str | None:
     if ts is None:
-        return "ts is null"
+        return TS_NULL
     if not _is_int(ts, MAX_TS + 1) or ts < MIN_TS:
         return f"{TS_REASON}: {_shown(ts)}"
     return None

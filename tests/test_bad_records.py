@@ -240,7 +240,11 @@ def test_the_error_budget_fails_the_run_only_when_exceeded_and_reruns_keep_one_c
 def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
     good = line(event("2018-11-01T10:00:00.100")).encode()
     assert isinstance(records.parse_event(good), dict)
-    assert isinstance(records.parse_event(line(event("2018-11-01T10:00:00.100", user_id="")).encode()), dict)
+    logged_out = event("2018-11-01T10:00:00.100", user_id="", page="Home")
+    assert isinstance(records.parse_event(line(logged_out).encode()), dict)
+    # a play is a logged-in user's: without a userId its fact would have no user
+    play = line(event("2018-11-01T10:00:00.100", user_id=""))
+    assert records.parse_event(play.encode()) == records.PLAY_WITHOUT_USER
     for text, reason in BAD_LINES:
         assert str(records.parse_event(text)).startswith(reason)
     assert records.parse_event(line({**event("2018-11-01T10:00:00.100"), "ts": 10**16}).encode()).startswith("ts")
@@ -267,8 +271,12 @@ def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
         ("length", "1e309", False),
         ("length", "01", False),
         ("length", "", True),
-        ("ts", "253402300799999", True),
-        ("ts", "253402300800000", False),
+        # the plausible range, [2000-01-01, 2100-01-01): a ts in seconds is far below it
+        ("ts", str(records.MAX_TS), True),
+        ("ts", str(records.MAX_TS + 1), False),
+        ("ts", str(records.MIN_TS), True),
+        ("ts", str(records.MIN_TS - 1), False),
+        ("ts", "1541105830", False),
         ("ts", "", False),
         ("userId", " 12 ", True),
         ("userId", "", True),
@@ -279,6 +287,8 @@ def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
 )
 def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: str, value: str, loadable: bool) -> None:
     record = [value if name == column else good for name, good in zip(EVENT_COLUMNS, _GOOD_FIELDS, strict=True)]
+    if column == "userId" and not value.strip():
+        record[EVENT_COLUMNS.index("page")] = "Home"  # blank: logged out, which a play never is
     result = records.parse_csv_event(",".join(f'"{field}"' for field in record).encode())
     assert isinstance(result, list) is loadable, result
     if not loadable:

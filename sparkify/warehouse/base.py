@@ -253,8 +253,12 @@ class Warehouse(ABC):
         conn.execute(self.statement("ledger/insert"), rows)
 
     def rejected(self, run_key: str, feed: str) -> int:
-        """The records of ``feed`` that run ``run_key`` rejected."""
+        """The records of ``feed`` that run ``run_key`` rejected, files rejected whole not counted."""
         return int(self.scalar("rejects/count", params={"run_key": run_key, "feed": feed}))
+
+    def rejected_files(self, run_key: str, feed: str) -> int:
+        """The files of ``feed`` that run ``run_key`` rejected whole (``records.judge_file``)."""
+        return int(self.scalar("rejects/count_files", params={"run_key": run_key, "feed": feed}))
 
     # -- staging: the one thing each engine does its own way ------------------
     def stage_event_files(self, table: sa.Table, source: Source, window: Window, run_key: str = "") -> int:

@@ -68,6 +68,20 @@ SCREENING = "screen"
 _CUT_MARGIN = 4
 
 
+def screening_params(run_key: str, source_object: str, rejected_at: datetime) -> dict[str, Any]:
+    """What the screening's statements bind: where its rejects come from; sparkify.records' bounds and reasons."""
+    return {
+        "run_key": run_key,
+        "source_object": source_object,
+        "rejected_at": rejected_at,
+        "ts_first": records.TS_FIRST,
+        "ts_end": records.TS_END,
+        "ts_null": records.TS_NULL,
+        "ts_reason": records.TS_REASON,
+        "play_without_user": records.PLAY_WITHOUT_USER,
+    }
+
+
 def screened_staging(table: sa.Table) -> sa.Table:
     """``table`` as Redshift stages it: text a character wider than the loads take, and the screening's verdict."""
     columns = [
@@ -301,7 +315,7 @@ class RedshiftWarehouse(Warehouse):
         load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
         # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
         copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
-        screening = {"run_key": run_key, "source_object": copied, "rejected_at": datetime.now(UTC).replace(tzinfo=None)}
+        screening = screening_params(run_key, copied, datetime.now(UTC).replace(tzinfo=None))
         failure = None
         with self.engine.connect() as conn:
             try:
