@@ -471,6 +471,8 @@ class FileJudgement:
 
     gzip: bool = False
     reason: str | None = None
+    #: Whether its text starts with a byte-order mark (dropped by every reader here; Redshift reads a copy).
+    bom: bool = False
 
 
 def judge_file(head: bytes, events_format: str = "json") -> FileJudgement:
@@ -485,7 +487,8 @@ def judge_file(head: bytes, events_format: str = "json") -> FileJudgement:
     if compression != "gzip":
         if compression:
             return FileJudgement(reason=f"{compression}-compressed, not text: of compressed files only gzip is read")
-        return FileJudgement(reason=_judge_text(head, len(head) < SNIFF_BYTES, events_format))
+        reason = _judge_text(head, len(head) < SNIFF_BYTES, events_format)
+        return FileJudgement(reason=reason, bom=head.startswith(BOM))
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         text = decompressor.decompress(head, SNIFF_BYTES)
@@ -496,7 +499,7 @@ def judge_file(head: bytes, events_format: str = "json") -> FileJudgement:
         return FileJudgement(True, f"{inner}-compressed inside gzip: one gzip layer is read, no more")
     complete = len(text) < SNIFF_BYTES and (decompressor.eof or len(head) < SNIFF_BYTES)
     reason = _judge_text(text, complete, events_format)
-    return FileJudgement(True, reason and f"gzip-compressed, and once decompressed {reason}")
+    return FileJudgement(True, reason and f"gzip-compressed, and once decompressed {reason}", text.startswith(BOM))
 
 
 def _compression(head: bytes) -> str | None:
@@ -545,6 +548,8 @@ class Files:
     #: One reject for each file rejected whole, in the order of ``keys``.
     rejections: tuple[Rejection, ...] = ()
     rejected: frozenset[str] = frozenset()
+    #: The readable files whose text starts with a byte-order mark.
+    bom: frozenset[str] = frozenset()
 
     @property
     def readable(self) -> list[str]:
@@ -576,7 +581,7 @@ def judge_files(source: Source, keys: list[str]) -> Files:
         return Files([])
     with ThreadPoolExecutor(min(S3_DOWNLOAD_THREADS, len(keys))) as pool:
         heads = list(pool.map(lambda key: source.head(key, SNIFF_BYTES), keys))
-    gzipped, rejected, rejections = set(), set(), []
+    gzipped, rejected, bom, rejections = set(), set(), set(), []
     for key, head in zip(keys, heads, strict=True):
         judged = judge_file(head, source.events_format)
         if judged.gzip:
@@ -584,4 +589,6 @@ def judge_files(source: Source, keys: list[str]) -> Files:
         if judged.reason:
             rejected.add(key)
             rejections.append(Rejection.whole_file(f"{source.uri}/{key}", judged.reason))
-    return Files(list(keys), frozenset(gzipped), tuple(rejections), frozenset(rejected))
+        elif judged.bom:
+            bom.add(key)
+    return Files(list(keys), frozenset(gzipped), tuple(rejections), frozenset(rejected), frozenset(bom))

@@ -1,6 +1,6 @@
 -- The staged events the other engines reject by sparkify/records.py's rules and COPY let through, as far as SQL
 -- can tell them, in the rules' order and with their reasons (bound from sparkify/records.py, as are the bounds):
--- a null or missing ts, a ts outside [:ts_first, :ts_end) (a ts in seconds becomes a 1970 time through COPY's
+-- a null or missing ts, a ts outside [ts_first, ts_end) (a ts in seconds becomes a 1970 time through COPY's
 -- epochmillisecs), a userId that is no whole number (COPY loads any text into VARCHAR, and the loads' CAST would
 -- fail the run), a NextSong event without a userId (COPY's BLANKSASNULL makes a blank one NULL), and a text
 -- longer than its column. The staging columns are far wider than these widths, so what COPY's TRUNCATECOLUMNS
