@@ -81,6 +81,12 @@ BAD_LINES: list[tuple[bytes, str]] = [
     ),
     # longer than any engine loads: DuckDB's reader stops at 2 MB
     (line(event("2018-11-01T12:00:13.000", session_id=915, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
+    # a ts outside [2000, 2100): in seconds, or in 2100; a null one; a play without a user
+    (line({**event("2018-11-01T12:00:14.000", session_id=916), "ts": 1541073614}).encode(), records.TS_REASON),
+    (line({**event("2018-11-01T12:00:15.000", session_id=917), "ts": records.MAX_TS + 1}).encode(), "ts is not"),
+    (line({**event("2018-11-01T12:00:16.000", session_id=918), "ts": None}).encode(), records.TS_NULL),
+    (line(event("2018-11-01T12:00:17.000", user_id="", session_id=919)).encode(), records.PLAY_WITHOUT_USER),
+    (line({**event("2018-11-01T12:00:18.000", session_id=920), "userId": None}).encode(), records.PLAY_WITHOUT_USER),
 ]
 
 
@@ -139,6 +145,9 @@ BAD_CSV_ROWS: list[tuple[bytes, str]] = [
     (_GOOD_ROW.replace('"Des\'ree"', '"Des\'ree"x', 1).encode(), "malformed CSV"),
     (_GOOD_ROW.replace(",200,", ",2\r00,", 1).encode(), "malformed CSV"),
     (csv_row(event("2018-11-01T13:00:09.000", session_id=957, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
+    (csv_row({**event("2018-11-01T13:00:10.000", session_id=958), "ts": 1541077210}).encode(), records.TS_REASON),
+    (csv_row(event("2018-11-01T13:00:11.000", user_id="", session_id=959)).encode(), records.PLAY_WITHOUT_USER),
+    (csv_row({**event("2018-11-01T13:00:12.000", session_id=960), "userId": "  "}).encode(), records.PLAY_WITHOUT_USER),
 ]
 
 
