@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import logging
 from datetime import date, datetime
@@ -12,9 +13,12 @@ import pytest
 from flows.etl.flow import sparkify_etl
 from sparkify import records
 from sparkify.records import Staged, TooManyBadRecordsError
+from sparkify.run import LoadRun
 from sparkify.sources import LocalSource, describe_skipped, event_file_day, open_source, skip_reason
+from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.factories import event, song, write_source
+from tests.csv_logs import to_csv_source
+from tests.factories import event, ms, song, write_source
 from tests.helpers import duckdb_url, rows
 from tests.samples import EVENTS, new_bucket, use_s3, write_feeds
 from tests.services import S3Server, s3_client, upload_tree
@@ -153,3 +157,28 @@ def test_each_file_rejected_whole_counts_as_one_bad_record_against_the_budget() 
         records.check_budget([over], 10, "s3://b", "run")
     assert "10 of 1000 events records and 1 files rejected whole of s3://b were rejected" in str(failure.value)
     assert Staged("songs", 3, 0).describe() == "songs: read 3 = staged 3 + rejected 0"
+
+
+def test_csv_logs_are_judged_whole_alike_on_duckdb_and_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """gzip and a byte-order mark read as the plain log; another compression rejected whole, on both engines."""
+    root = to_csv_source(write_feeds(tmp_path / "json"), tmp_path / "csv")
+    days = sorted((root / "log_data").rglob("*.csv"))
+    plain = days[0].read_bytes()
+    days[0].write_bytes(gzip.compress(records.BOM + plain))
+    days[1].write_bytes(records.BOM + days[1].read_bytes())
+    days[2].write_bytes(bz2.compress(days[2].read_bytes()))
+    source = LocalSource(root, "csv")
+    keys = source.event_keys(Window.everything())
+    found = []
+    for url in (duckdb_url(tmp_path), pg_url):
+        warehouse, run = connect(url), LoadRun.new(Window.everything())
+        warehouse.create_staging(run.staging_events)
+        staged = warehouse.stage_events(run.staging_events, source, keys, run.key)
+        rejected = rows(url, "SELECT source_object, line_number, reason, raw_text FROM rejected_records")
+        found.append(
+            (staged, warehouse.rejected(run.key, "events"), warehouse.rejected_files(run.key, "events"), rejected)
+        )
+        warehouse.engine.dispose()
+    in_last_day = len(EVENTS) - sum(1 for record in EVENTS if record["ts"] < ms("2018-12-01T00:00:00.000"))
+    reason = "bzip2-compressed, not text: of compressed files only gzip is read"
+    assert found[0] == found[1] == (len(EVENTS) - in_last_day, 0, 1, [(f"{root}/{keys[2]}", None, reason, None)])
