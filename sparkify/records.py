@@ -539,6 +539,17 @@ def _judge_text(head: bytes, complete: bool, events_format: str) -> str | None:
     return f"a JSON {_JSON_KINDS.get(type(document), type(document).__name__)}, not newline-delimited JSON objects"
 
 
+def _gzip_fault(source: Source, key: str) -> str | None:
+    """Why a gzip file does not decompress to its end (cut short, a checksum that fails ...); None when it does."""
+    with source.open(key) as stream, gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+        try:
+            while unzipped.read(1 << 20):
+                pass
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            return f"gzip-compressed, but cut short or corrupt: {error}"
+    return None
+
+
 @dataclass(frozen=True)
 class Files:
     """A feed's files as :func:`judge_files` found them: which to read, which through gzip, which were rejected."""
@@ -576,14 +587,26 @@ class Files:
 
 
 def judge_files(source: Source, keys: list[str]) -> Files:
-    """Each event log judged by its first bytes (:func:`judge_file`): one ranged GET each from S3, side by side."""
+    """Each event log judged by its first bytes (:func:`judge_file`): one ranged GET each from S3, side by side.
+
+    A gzip file is also decompressed to its end once (read twice, then): one cut short or corrupt past its
+    first bytes is rejected whole too, rather than failing every engine's reader halfway through it.
+    """
     if not keys:
         return Files([])
+
+    def judge(key: str) -> FileJudgement:
+        judged = judge_file(source.head(key, SNIFF_BYTES), source.events_format)
+        if judged.gzip and judged.reason is None:
+            fault = _gzip_fault(source, key)
+            if fault:
+                return FileJudgement(True, fault, judged.bom)
+        return judged
+
     with ThreadPoolExecutor(min(S3_DOWNLOAD_THREADS, len(keys))) as pool:
-        heads = list(pool.map(lambda key: source.head(key, SNIFF_BYTES), keys))
+        judgements = list(pool.map(judge, keys))
     gzipped, rejected, bom, rejections = set(), set(), set(), []
-    for key, head in zip(keys, heads, strict=True):
-        judged = judge_file(head, source.events_format)
+    for key, judged in zip(keys, judgements, strict=True):
         if judged.gzip:
             gzipped.add(key)
         if judged.reason:

@@ -105,7 +105,7 @@ EDGES = [
 
 def good_log(day: int, count: int = 2) -> bytes:
     """``count`` good events of 2018-11-``day``, one JSON object a line."""
-    return b"\n".join(line(event(f"2018-11-{day:02d}T10:00:0{index}.000", item=index)) for index in range(count))
+    return b"\n".join(line(event(f"2018-11-{day:02d}T10:00:{index:02d}.000", item=index)) for index in range(count))
 
 
 def zipped(data: bytes) -> bytes:
@@ -140,6 +140,12 @@ FILES = [
         gzip.compress(good_log(11) + b"\n" + line({**event("2018-11-11T11:00:00.000"), "userId": ""})),
         good=2,
         bad_lines=((3, records.PLAY_WITHOUT_USER),),
+        gzip=True,
+    ),
+    File(
+        "gzip cut short",
+        gzip.compress(good_log(12, 50))[:-40],
+        "gzip-compressed, but cut short or corrupt: Compressed file ended before the end-of-stream marker was reached",
         gzip=True,
     ),
     File("byte-order mark", records.BOM + good_log(12), good=2, bom=True),

@@ -306,8 +306,11 @@ class RedshiftWarehouse(Warehouse):
                 conn.execute(self.statement("rejects/lock_rejected_records"))
                 self.replace_rejects(conn, run_key, feed, source, sorted(files.rejected), list(files.rejections))
         rewrite = files.bom if file_format == "json" else frozenset()  # CSV's header line, BOM and all, is skipped
-        copies = {key: self._without_bom(source, files, key, run_key) for key in files.readable if key in rewrite}
+        copies: dict[str, str] = {}
         try:
+            for key in files.readable:
+                if key in rewrite:
+                    copies[key] = self._without_bom(source, files, key, run_key)
             for group, gzip, name in (
                 ([key for key in files.plain if key not in copies] + list(copies), False, feed),
                 ([key for key in files.compressed if key not in copies], True, f"{feed}-gzip"),
@@ -436,11 +439,11 @@ def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
 
 
 def _delete_manifest(source: S3Located, url: str) -> None:
-    """The COPY has read it (its load errors name the objects, not it): a leftover is untidy, not wrong."""
+    """The COPY has read it, a manifest or a copy (its load errors name the objects): a leftover is untidy only."""
     try:
         source.delete_url(url)
     except botocore.exceptions.ClientError as error:
-        logger.warning("could not delete the COPY manifest %s (%s): grant s3:DeleteObject on its prefix", url, error)
+        logger.warning("could not delete %s, which the COPY read (%s): grant s3:DeleteObject on its prefix", url, error)
 
 
 def _met_maxerror(error: sa.exc.DBAPIError) -> bool:
