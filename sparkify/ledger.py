@@ -114,6 +114,8 @@ class EventChanges:
     #: The run's own window's event files, as listed before they were read.
     window_objects: tuple[SourceObject, ...] = ()
     reloads: tuple[Reload, ...] = field(default=())
+    #: Keys under log_data/ the listings met that are no event file (a README, a .tmp, no real date): skipped.
+    skipped: tuple[str, ...] = ()
 
     def describe(self) -> str:
         reloaded = ", ".join(str(reload.window) for reload in self.reloads) or "none"

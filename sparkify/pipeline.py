@@ -19,7 +19,7 @@ from sparkify.errors import DataQualityError, EmptySourceError
 from sparkify.ledger import EventChanges, FeedChanges
 from sparkify.records import Staged
 from sparkify.run import WINDOW_TABLES, LoadRun
-from sparkify.sources import Source, SourceObject
+from sparkify.sources import Source, SourceObject, describe_skipped
 from sparkify.warehouse import Warehouse
 
 T = TypeVar("T")
@@ -86,12 +86,17 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     #: song_ids that more than one song file gives: "SONG_ID: kept FILE, not FILE".
     song_id_conflicts: list[str] = field(default_factory=list)
+    #: The event files the window read, and those rejected whole (compressed otherwise than gzip, not text...).
+    event_files: int | None = None
+    event_files_rejected: int = 0
+    #: What the listings skipped (no source file by its name), in one line per feed.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def feeds(self) -> list[Staged]:
-        """Per source feed: records read = staged + rejected."""
+        """Per source feed: records read = staged + rejected (and the files, when counted)."""
         return [
-            Staged("events", self.staged_events, self.rejected_events),
+            Staged("events", self.staged_events, self.rejected_events, self.event_files, self.event_files_rejected),
             Staged("songs", self.staged_songs, self.rejected_songs),
         ]
 
@@ -110,6 +115,7 @@ class RunSummary:
             f"earlier windows reloaded: {', '.join(self.reloaded_windows) or 'none'}",
             f"plays matched anew: {self.plays_rematched}",
             *(f"song_id in two files: {conflict}" for conflict in self.song_id_conflicts),
+            *self.skipped,
             *([f"rows: {rows}"] if rows else []),
             f"checks: {self.checks_passed} passed",
             *(f"warning: {warning}" for warning in self.warnings),
@@ -173,6 +179,13 @@ def load(
         kept=[line for publication in (main, *reloads) for line in publication.describe_kept()],
         warnings=[result.describe() for publication in (main, *reloads) for result in publication.warnings],
         song_id_conflicts=[f"{song_id}: kept {kept}, not {other}" for song_id, kept, other in catalog.conflicts],
+        event_files=staged_events.files,
+        event_files_rejected=staged_events.files_rejected,
+        skipped=[
+            describe_skipped(source.uri, keys, config.events_format)
+            for keys in (changes.skipped, listing.result().skipped)
+            if keys
+        ],
     )
 
 

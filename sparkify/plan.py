@@ -44,6 +44,7 @@ from sparkify.sources import (
     EVENT_COLUMNS,
     LOG_PREFIX,
     SONG_PREFIX,
+    EventListing,
     ListedSource,
     LocalSource,
     S3Source,
@@ -324,6 +325,9 @@ class _PlannedSource(ListedSource):
     def check(self) -> None:
         """A plan reaches nothing: a run lists the source here first."""
 
+    def head(self, key: str, size: int) -> bytes:
+        return PLACEHOLDER_CONTENT[:size]
+
 
 @dataclass(frozen=True)
 class PlannedLocalSource(_PlannedSource):
@@ -337,8 +341,8 @@ class PlannedLocalSource(_PlannedSource):
     def song_listing(self) -> SongListing:
         return self.source.song_listing()
 
-    def event_objects(self, window: Window) -> list[SourceObject]:
-        return self.source.event_objects(window)
+    def event_listing(self, window: Window) -> EventListing:
+        return self.source.event_listing(window)
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -373,13 +377,13 @@ class PlannedS3Source(_PlannedSource):
     def delete_url(self, url: str) -> None:
         self.recorder.note(f"a run deletes {url} once the COPY has read it.")
 
-    def event_objects(self, window: Window) -> list[SourceObject]:
+    def event_listing(self, window: Window) -> EventListing:
         if window.is_everything:
-            return [SourceObject(key, "") for key in self._every_object(LOG_PREFIX, self.events_format)]
+            return EventListing([SourceObject(key, "") for key in self._every_object(LOG_PREFIX, self.events_format)])
         self.recorder.note(
             f"{LOG_PREFIX}/: one file per day of the window; a run skips the days that have no file in S3."
         )
-        return [SourceObject(event_file_key(day, self.events_format), "") for day in window.days()]
+        return EventListing([SourceObject(event_file_key(day, self.events_format), "") for day in window.days()])
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:

@@ -10,18 +10,27 @@ quoted fields, which may span lines), UTF-8, a header row naming
 :data:`EVENT_COLUMNS` in that order, the JSON keys' values in the same columns.
 An empty unquoted field is null; ``""`` is the empty string (a logged-out
 ``userId``); numbers are written as in the JSON (``ts`` in epoch milliseconds).
+
+Stray objects are skipped by rule, never staged, and named in a warning (and in the
+listing's ``skipped``, for the run's report): under ``log_data/`` an event file is
+``log_data/YYYY/MM/YYYY-MM-DD-events.<format>`` of the run's format whose date is a
+real date and whose folders are its year and month; under ``song_data/`` a song file
+is any ``*.json`` file. Anything else there (a README, a ``.tmp``, a
+``2018-11-31-events.json``, a day file in another month's folder) is skipped. S3's
+folder markers (keys ending in ``/``) are no objects and are not reported.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -36,6 +45,8 @@ from sparkify.window import Window, naive_utc
 
 if TYPE_CHECKING:
     from prefect_aws import S3Bucket
+
+logger = logging.getLogger(__name__)
 
 SONG_PREFIX = "song_data"
 LOG_PREFIX = "log_data"
@@ -78,13 +89,51 @@ def event_file_key(day: date, events_format: str = "json") -> str:
     return f"{LOG_PREFIX}/{day:%Y/%m}/{day:%Y-%m-%d}-events.{events_format}"
 
 
-_EVENT_FILE = re.compile(rf"^{LOG_PREFIX}/\d{{4}}/\d{{2}}/(?P<day>\d{{4}}-\d{{2}}-\d{{2}})-events\.[a-z]+$")
+_EVENT_FILE = re.compile(
+    rf"{LOG_PREFIX}/(?P<folder>\d{{4}}/\d{{2}})/(?P<day>\d{{4}}-\d{{2}}-\d{{2}})-events\.(?P<format>[a-z]+)"
+)
+#: How many skipped keys a warning names; the rest are counted.
+SKIPPED_SHOWN = 20
 
 
-def event_file_day(key: str) -> date | None:
-    """The UTC day a day file's events belong to, from its name; None for a file named otherwise."""
+def event_file_day(key: str, events_format: str | None = None) -> date | None:
+    """The UTC day a day file's events belong to, from its name; None for any other key, never an error.
+
+    A day file is ``log_data/YYYY/MM/YYYY-MM-DD-events.<format>`` (of ``events_format``, when given) whose
+    date is a real date and whose folders are its year and month: ``2018-11-31`` is no day, and a day
+    file in another month's folder is not where a window looks for it.
+    """
+    return None if skip_reason(key, events_format) else date.fromisoformat(_EVENT_FILE.fullmatch(key)["day"])
+
+
+def skip_reason(key: str, events_format: str | None = None) -> str | None:
+    """Why a listed key is no source file and is skipped (the rule in this module's docstring); None: it is one."""
+    if key.startswith(f"{SONG_PREFIX}/"):
+        return None if key.endswith(".json") else "not a .json file"
     match = _EVENT_FILE.fullmatch(key)
-    return date.fromisoformat(match["day"]) if match else None
+    if match is None:
+        return f"not named {LOG_PREFIX}/YYYY/MM/YYYY-MM-DD-events.{events_format or '<format>'}"
+    try:
+        day = date.fromisoformat(match["day"])
+    except ValueError:
+        return f"{match['day']} is no date"
+    if match["folder"] != f"{day:%Y/%m}":
+        return f"a file of {day} in the folder of another month ({match['folder']}/)"
+    if events_format is not None and match["format"] != events_format:
+        return f"a .{match['format']} file: this run reads .{events_format} event logs"
+    return None
+
+
+def describe_skipped(uri: str, skipped: Sequence[str], events_format: str | None = None) -> str:
+    """One line naming the objects a listing skipped and why: what the run warns of and reports."""
+    shown = [f"{key} ({skip_reason(key, events_format)})" for key in skipped[:SKIPPED_SHOWN]]
+    more = f" and {len(skipped) - SKIPPED_SHOWN} more" if len(skipped) > SKIPPED_SHOWN else ""
+    return f"skipped {len(skipped)} object(s) of {uri} that are no source files, never staged: {', '.join(shown)}{more}"
+
+
+def _warn_skipped(uri: str, skipped: Sequence[str], events_format: str | None = None) -> None:
+    if skipped:
+        logger.warning(describe_skipped(uri, skipped, events_format))
 
 
 @dataclass(frozen=True)
@@ -111,6 +160,16 @@ class SongListing:
     identity: str
     count: int
     objects: Callable[[], list[SourceObject]] = field(repr=False, compare=False)
+    #: Keys under song_data/ that are no song file (not ``*.json``): skipped, never staged, reported.
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventListing:
+    """The event files a window needs, and the stray keys the listing met and skipped (:func:`skip_reason`)."""
+
+    objects: list[SourceObject]
+    skipped: tuple[str, ...] = ()
 
 
 def listing_identity(listing: Iterable[SourceObject]) -> str:
@@ -142,9 +201,13 @@ class Source(Protocol):
 
     def event_objects(self, window: Window) -> list[SourceObject]: ...
 
+    def event_listing(self, window: Window) -> EventListing: ...
+
     def local_files(self, keys: list[str]) -> AbstractContextManager[list[Path]]: ...
 
     def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
+
+    def head(self, key: str, size: int) -> bytes: ...
 
 
 class ListedSource:
@@ -153,8 +216,12 @@ class ListedSource:
     def song_objects(self) -> list[SourceObject]:
         raise NotImplementedError
 
-    def event_objects(self, window: Window) -> list[SourceObject]:
+    def event_listing(self, window: Window) -> EventListing:
         raise NotImplementedError
+
+    def event_objects(self, window: Window) -> list[SourceObject]:
+        """The day files a window needs, with their identities; a full load takes every day file under log_data/."""
+        return self.event_listing(window).objects
 
     def song_listing(self) -> SongListing:
         """The catalog listed once; its identity digests every key with its identity (as an S3 listing gives both)."""
@@ -194,12 +261,11 @@ class LocalSource(ListedSource):
         except OSError as error:
             raise SourceError(f"cannot list the source folder {self.root}: {error.strerror}") from None
 
-    def _walk(self, prefix: str, suffix: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-        """Each folder under ``prefix/`` with its files ending in ``suffix``, read with ``os.scandir``: no stat yet.
+    def _walk(self, prefix: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+        """Each folder under ``prefix/`` with its files, read with ``os.scandir``: no stat yet.
 
         Paths are joined as strings: ``Path(".") / prefix`` would drop the root that :meth:`_key` strips.
         """
-        self._folder(prefix)
         folders = [os.path.join(self.root, prefix)]
         while folders:
             folder, files = folders.pop(), []
@@ -207,7 +273,7 @@ class LocalSource(ListedSource):
                 for entry in entries:
                     if entry.is_dir():
                         folders.append(entry.path)
-                    elif entry.name.endswith(suffix) and entry.is_file():
+                    elif entry.is_file():
                         files.append(entry)
             yield folder, files
 
@@ -215,16 +281,27 @@ class LocalSource(ListedSource):
         """A walked path's key: relative to the root, with slashes as in S3."""
         return path[len(str(self.root)) + 1 :].replace(os.sep, "/")
 
-    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
-        """Every file under ``prefix/`` ending in ``suffix``, each one stat'ed: 100,000 in half a second."""
-        found = []
-        for _, files in self._walk(prefix, suffix):
-            found.extend(_local_object(self._key(entry.path), entry.stat()) for entry in files)
-        return sorted(found, key=attrgetter("key"))
+    def _objects(
+        self, prefix: str, wanted: Callable[[str], bool] | None = None
+    ) -> tuple[list[SourceObject], list[str]]:
+        """Every source file under ``prefix/``, each one stat'ed (100,000 in half a second), and the keys skipped.
+
+        A file is a source file when :func:`skip_reason` finds none; ``wanted`` then picks those a listing needs.
+        """
+        found, skipped = [], []
+        for _, files in self._walk(prefix):
+            for entry in files:
+                key = self._key(entry.path)
+                if skip_reason(key, self.events_format):
+                    skipped.append(key)
+                elif wanted is None or wanted(key):
+                    found.append(_local_object(key, entry.stat()))
+        return sorted(found, key=attrgetter("key")), sorted(skipped)
 
     def song_objects(self) -> list[SourceObject]:
         """Every song file of the catalog, with its size and modification time: a listing, no file opened."""
-        songs = self._objects(SONG_PREFIX)
+        self._folder(SONG_PREFIX)
+        songs, _ = self._objects(SONG_PREFIX)
         if not songs:
             raise SourceError(f"{self.root / SONG_PREFIX} holds no song files")
         return songs
@@ -236,27 +313,47 @@ class LocalSource(ListedSource):
         ``aws s3 sync`` replace a file, and how S3 replaces an object) changes the folder's modification time,
         so one stat per folder, none per file, tells that nothing changed. A file rewritten in place changes no
         folder: it is read by the next run that finds any folder changed, or on ``--full-refresh``. Each file's
-        own identity is read (``objects``) only when this one changed.
+        own identity is read (``objects``) only when this one changed. Files that are no song file are skipped.
         """
+        self._folder(SONG_PREFIX)
         folders: dict[str, tuple[str, list[str]]] = {}
-        for folder, files in self._walk(SONG_PREFIX, ".json"):
+        skipped = []
+        for folder, files in self._walk(SONG_PREFIX):
             status = os.stat(folder)
-            folders[self._key(folder)] = (f"{status.st_ino}:{status.st_mtime_ns}", sorted(file.name for file in files))
+            names = [file.name for file in files if file.name.endswith(".json")]
+            skipped += [self._key(file.path) for file in files if not file.name.endswith(".json")]
+            folders[self._key(folder)] = (f"{status.st_ino}:{status.st_mtime_ns}", sorted(names))
         count = sum(len(names) for _, names in folders.values())
         if not count:
             raise SourceError(f"{self.root / SONG_PREFIX} holds no song files")
         digest = hashlib.sha256()
         for key, (identity, names) in sorted(folders.items()):
             digest.update("\n".join([f"{key}/\t{identity}", *names, ""]).encode())
-        return SongListing(f"folders:{digest.hexdigest()}", count, self.song_objects)
+        _warn_skipped(self.uri, sorted(skipped))
+        return SongListing(f"folders:{digest.hexdigest()}", count, self.song_objects, tuple(sorted(skipped)))
 
-    def event_objects(self, window: Window) -> list[SourceObject]:
-        """The day files a window needs, with their identities; a full load takes every file under log_data/."""
-        if window.is_everything:
-            return self._objects(LOG_PREFIX, f".{self.events_format}")
+    def event_listing(self, window: Window) -> EventListing:
+        """The day files a window needs, with their identities, and the strays of the folders it looked in.
+
+        A full load takes every day file under log_data/; a window looks in its months' folders only.
+        """
         self._folder(LOG_PREFIX)
-        paths = {key: self.root / key for key in (event_file_key(day, self.events_format) for day in window.days())}
-        return [_local_object(key, path.stat()) for key, path in paths.items() if path.is_file()]
+        if window.is_everything:
+            objects, skipped = self._objects(LOG_PREFIX)
+        else:
+            wanted = [event_file_key(day, self.events_format) for day in window.days()]
+            months = sorted({key.rsplit("/", 1)[0] for key in wanted})
+            needed = set(wanted)
+            present: dict[str, SourceObject] = {}
+            skipped = []
+            for month in months:
+                if (self.root / month).is_dir():
+                    found, strays = self._objects(month, needed.__contains__)
+                    present.update((item.key, item) for item in found)
+                    skipped += strays
+            objects = [present[key] for key in wanted if key in present]
+        _warn_skipped(self.uri, skipped, self.events_format)
+        return EventListing(objects, tuple(skipped))
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -266,6 +363,11 @@ class LocalSource(ListedSource):
     def open(self, key: str) -> AbstractContextManager[BinaryIO]:
         """The object's bytes, streamed."""
         return (self.root / key).open("rb")
+
+    def head(self, key: str, size: int) -> bytes:
+        """The object's first ``size`` bytes (fewer when it is shorter): what tells what kind of file it is."""
+        with (self.root / key).open("rb") as file:
+            return file.read(size)
 
 
 @dataclass(frozen=True)
@@ -315,38 +417,65 @@ class S3Source(ListedSource):
         except botocore.exceptions.BotoCoreError as error:
             raise SourceError(f"cannot list {self.uri}: {error}") from None
 
-    def _objects(self, prefix: str, suffix: str = ".json") -> list[SourceObject]:
-        """Every object under ``prefix/`` ending in ``suffix``, ETag as identity; the paginator pages past 1,000."""
+    def _objects(
+        self, prefix: str, wanted: Callable[[str], bool] | None = None
+    ) -> tuple[list[SourceObject], list[str]]:
+        """Every source object under ``prefix/`` with its ETag, and the keys skipped (:func:`skip_reason`).
+
+        ``wanted`` picks the source objects a listing needs; the paginator pages past 1,000.
+        """
         root = self._object_key("")
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket.bucket_name, Prefix=self._object_key(f"{prefix}/")
         )
-        return sorted(
-            (
-                SourceObject(obj["Key"][len(root) :], obj["ETag"], naive_utc(obj["LastModified"]))
-                for page in pages
-                for obj in page.get("Contents", [])
-                if obj["Key"].endswith(suffix)
-            ),
-            key=attrgetter("key"),
-        )
+        found, skipped = [], []
+        for page in pages:
+            for obj in page.get("Contents", []):
+                key = obj["Key"][len(root) :]
+                if key.endswith("/"):  # a folder marker, as the console makes them: no object
+                    continue
+                if skip_reason(key, self.events_format):
+                    skipped.append(key)
+                elif wanted is None or wanted(key):
+                    found.append(SourceObject(key, obj["ETag"], naive_utc(obj["LastModified"])))
+        return sorted(found, key=attrgetter("key")), sorted(skipped)
+
+    def _song_files(self) -> tuple[list[SourceObject], list[str]]:
+        songs, skipped = self._objects(SONG_PREFIX)
+        if not songs:
+            raise SourceError(f"{self.object_url(SONG_PREFIX)}/ holds no song files")
+        return songs, skipped
 
     def song_objects(self) -> list[SourceObject]:
         """Every song file of the catalog with its ETag: listed, not downloaded."""
-        songs = self._objects(SONG_PREFIX)
-        if not songs:
-            raise SourceError(f"{self.object_url(SONG_PREFIX)}/ holds no song files")
-        return songs
+        return self._song_files()[0]
 
-    def event_objects(self, window: Window) -> list[SourceObject]:
-        """The day files a window needs with their ETags, found with one listing per month, not a request a day."""
-        suffix = f".{self.events_format}"
+    def song_listing(self) -> SongListing:
+        """The catalog listed once; its identity digests every key with its ETag. Other objects are skipped."""
+        songs, skipped = self._song_files()
+        _warn_skipped(self.uri, skipped)
+        return SongListing(listing_identity(songs), len(songs), lambda: songs, tuple(skipped))
+
+    def event_listing(self, window: Window) -> EventListing:
+        """The day files a window needs with their ETags, found with one listing per month, not a request a day.
+
+        The strays of what was listed (all of log_data/ for a full load, the window's months else) are skipped.
+        """
         if window.is_everything:
-            return self._objects(LOG_PREFIX, suffix)
-        wanted = [event_file_key(day, self.events_format) for day in window.days()]
-        months = sorted({key.rsplit("/", 1)[0] for key in wanted})
-        present = {log.key: log for month in months for log in self._objects(month, suffix)}
-        return [present[key] for key in wanted if key in present]
+            objects, skipped = self._objects(LOG_PREFIX)
+        else:
+            wanted = [event_file_key(day, self.events_format) for day in window.days()]
+            months = sorted({key.rsplit("/", 1)[0] for key in wanted})
+            needed = set(wanted)
+            present: dict[str, SourceObject] = {}
+            skipped = []
+            for month in months:
+                found, strays = self._objects(month, needed.__contains__)
+                present.update((item.key, item) for item in found)
+                skipped += strays
+            objects = [present[key] for key in wanted if key in present]
+        _warn_skipped(self.uri, skipped, self.events_format)
+        return EventListing(objects, tuple(skipped))
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -371,6 +500,21 @@ class S3Source(ListedSource):
     def delete_url(self, url: str) -> None:
         bucket, key = _bucket_and_key(url)
         self._client.delete_object(Bucket=bucket, Key=key)
+
+    def head(self, key: str, size: int) -> bytes:
+        """The object's first ``size`` bytes, one ranged GET: what tells what kind of file it is."""
+        import botocore.exceptions  # as prefect-aws: only an S3 source pays for importing it
+
+        try:
+            response = self._client.get_object(
+                Bucket=self.bucket.bucket_name, Key=self._object_key(key), Range=f"bytes=0-{size - 1}"
+            )
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":  # an empty object has no byte 0
+                return b""
+            raise
+        with closing(response["Body"]) as body:
+            return body.read()
 
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:

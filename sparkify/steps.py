@@ -34,7 +34,7 @@ from sparkify.ledger import (
 from sparkify.records import Staged
 from sparkify.run import LoadRun, stale_staging
 from sparkify.settings import SAMPLE_SOURCE
-from sparkify.sources import SongListing, Source, SourceObject, event_file_day, open_source
+from sparkify.sources import EventListing, SongListing, Source, SourceObject, event_file_day, open_source
 from sparkify.warehouse import Warehouse
 from sparkify.window import Window
 
@@ -145,7 +145,13 @@ def stage_events(warehouse: Warehouse, source: Source, run: LoadRun) -> Staged:
     """A fresh staging table, then the window's event files; returns the events staged and rejected."""
     warehouse.create_staging(run.staging_events)
     staged = warehouse.stage_event_files(run.staging_events, source, run.window, run.key)
-    return Staged("events", staged, warehouse.rejected(run.key, "events"))
+    return Staged(
+        "events",
+        staged,
+        warehouse.rejected(run.key, "events"),
+        files=len(source.event_keys(run.window)),
+        files_rejected=warehouse.rejected_files(run.key, "events"),
+    )
 
 
 @named("list-catalog")
@@ -169,13 +175,18 @@ def plan_events(
     The ledger is read for the listed files alone. On a full refresh the lookback has no limit: every window
     loaded from a file that changed since is reloaded.
     """
-    window_objects = source.event_objects(run.window)
+    window_listing = source.event_listing(run.window)
     lookback = Window.everything() if full_refresh else lookback_window(run.window, lookback_days)
-    earlier = source.event_objects(lookback) if lookback and not run.window.is_everything else []
-    listed = {item.key: item for item in (*earlier, *window_objects)}
+    earlier = source.event_listing(lookback) if lookback and not run.window.is_everything else EventListing([])
+    listed = {item.key: item for item in (*earlier.objects, *window_listing.objects)}
     seen = warehouse.loaded("events", source.uri, [object_url(source.uri, key) for key in listed])
     events = FeedChanges.sort("events", listed.values(), source.uri, seen)
-    return EventChanges(events, tuple(window_objects), stale_windows(earlier, source.uri, seen, run.window))
+    return EventChanges(
+        events,
+        tuple(window_listing.objects),
+        stale_windows(earlier.objects, source.uri, seen, run.window),
+        skipped=tuple(sorted({*earlier.skipped, *window_listing.skipped})),
+    )
 
 
 @named("stage-songs")

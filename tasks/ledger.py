@@ -8,7 +8,7 @@ from prefect.artifacts import create_table_artifact
 from sparkify import steps
 from sparkify.ledger import EventChanges, FeedChanges
 from sparkify.run import LoadRun
-from sparkify.sources import SongListing, Source
+from sparkify.sources import SongListing, Source, describe_skipped
 from sparkify.warehouse import Warehouse
 from tasks.policy import step_task
 
@@ -17,7 +17,10 @@ from tasks.policy import step_task
 def plan_catalog(warehouse: Warehouse, source: Source, listing: SongListing, full_refresh: bool) -> FeedChanges:
     """The catalog's listing against the ledger: the song files to stage."""
     songs = steps.plan_catalog(warehouse, source, listing, full_refresh)
-    get_run_logger().info(songs.describe())
+    logger = get_run_logger()
+    logger.info(songs.describe())
+    if listing.skipped:
+        logger.warning(describe_skipped(source.uri, listing.skipped))
     return songs
 
 
@@ -27,7 +30,10 @@ def plan_events(
 ) -> EventChanges:
     """Lists the event files of the window and its lookback against the ledger: earlier windows gone stale."""
     events = steps.plan_events(warehouse, source, run, lookback_days, full_refresh)
-    get_run_logger().info(events.describe())
+    logger = get_run_logger()
+    logger.info(events.describe())
+    if events.skipped:
+        logger.warning(describe_skipped(source.uri, events.skipped, source.events_format))
     return events
 
 

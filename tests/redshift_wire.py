@@ -8,12 +8,15 @@ what lets the flow go on: row counts, one scalar per query. It is no database: t
 answers are stated in :meth:`RecordingRedshift.answer`, small enough to read.
 
 COPY is the exception that earns its keep: like the cluster, the server reads the
-manifest a COPY names from S3 (moto), counts the records of the objects it lists, and
-fails the COPY when more than MAXERROR of them are not JSON objects.
+manifest a COPY names from S3 (moto), counts the records of the objects it lists
+(decompressed, for a COPY with GZIP), and fails the COPY when more than MAXERROR of
+them are not JSON objects. The files the flow rejected whole (one reject each, with no
+line and no text) are counted from its INSERTs.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -76,6 +79,7 @@ class RecordingRedshift:
         self._days: dict[str, set[date]] = {}
         self._load_errors: dict[int, int] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
+        self._rejected_files: dict[tuple[Any, ...], int] = {}
         #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
         self.faults: dict[str, dict[str, str] | None] = {}
         self._lock = threading.Lock()
@@ -109,6 +113,12 @@ class RecordingRedshift:
             self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
             return Reply(f"INSERT 0 {errors}")
         if verb == "insert":
+            if (
+                lowered.startswith("insert into rejected_records (")
+                and len(params) == 7
+                and params[3] is params[5] is None
+            ):
+                self._rejected_files[params[:2]] = self._rejected_files.get(params[:2], 0) + 1
             return Reply("INSERT 0 1")
         if verb == "delete":
             return Reply("DELETE 0")
@@ -139,7 +149,8 @@ class RecordingRedshift:
         if "from listening_by_hour" in lowered or "from plays_by_" in lowered:  # the listening report: no plays
             return Reply("SELECT 0", (("plays", _INT8),))
         if lowered.startswith("select count(*) from rejected_records"):
-            return Reply("SELECT 1", (("count", _INT8),), [(self._rejected.get(tuple(params), 0),)])
+            counts = self._rejected_files if "line_number is null" in lowered else self._rejected
+            return Reply("SELECT 1", (("count", _INT8),), [(counts.get(tuple(params), 0),)])
         if verb in ("select", "with"):
             return Reply("SELECT 1", (("observed", _INT8),), [(self._observe(lowered),)])
         raise AssertionError(f"the recorder has no answer for: {text}")
@@ -161,7 +172,10 @@ class RecordingRedshift:
         good = bad = 0
         days = self._days.setdefault(table, set())
         for entry in manifest["entries"]:
-            for record in _json_records(self._read_object(entry["url"]).decode("utf-8", "replace")):
+            data = self._read_object(entry["url"])
+            if re.search(r"\bGZIP\b", text):
+                data = gzip.decompress(data)
+            for record in _json_records(data.decode("utf-8", "replace")):
                 good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
                 if isinstance(record, dict) and isinstance(record.get("ts"), int):
                     days.add((datetime(1970, 1, 1) + timedelta(milliseconds=record["ts"])).date())

@@ -81,6 +81,12 @@ BAD_LINES: list[tuple[bytes, str]] = [
     ),
     # longer than any engine loads: DuckDB's reader stops at 2 MB
     (line(event("2018-11-01T12:00:13.000", session_id=915, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
+    # a ts outside [2000, 2100): in seconds, or in 2100; a null one; a play without a user
+    (line({**event("2018-11-01T12:00:14.000", session_id=916), "ts": 1541073614}).encode(), records.TS_REASON),
+    (line({**event("2018-11-01T12:00:15.000", session_id=917), "ts": records.MAX_TS + 1}).encode(), "ts is not"),
+    (line({**event("2018-11-01T12:00:16.000", session_id=918), "ts": None}).encode(), records.TS_NULL),
+    (line(event("2018-11-01T12:00:17.000", user_id="", session_id=919)).encode(), records.PLAY_WITHOUT_USER),
+    (line({**event("2018-11-01T12:00:18.000", session_id=920), "userId": None}).encode(), records.PLAY_WITHOUT_USER),
 ]
 
 
@@ -139,6 +145,9 @@ BAD_CSV_ROWS: list[tuple[bytes, str]] = [
     (_GOOD_ROW.replace('"Des\'ree"', '"Des\'ree"x', 1).encode(), "malformed CSV"),
     (_GOOD_ROW.replace(",200,", ",2\r00,", 1).encode(), "malformed CSV"),
     (csv_row(event("2018-11-01T13:00:09.000", session_id=957, song="x" * records.MAX_RECORD_BYTES)).encode(), "1,048,"),
+    (csv_row({**event("2018-11-01T13:00:10.000", session_id=958), "ts": 1541077210}).encode(), records.TS_REASON),
+    (csv_row(event("2018-11-01T13:00:11.000", user_id="", session_id=959)).encode(), records.PLAY_WITHOUT_USER),
+    (csv_row({**event("2018-11-01T13:00:12.000", session_id=960), "userId": "  "}).encode(), records.PLAY_WITHOUT_USER),
 ]
 
 
@@ -240,7 +249,11 @@ def test_the_error_budget_fails_the_run_only_when_exceeded_and_reruns_keep_one_c
 def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
     good = line(event("2018-11-01T10:00:00.100")).encode()
     assert isinstance(records.parse_event(good), dict)
-    assert isinstance(records.parse_event(line(event("2018-11-01T10:00:00.100", user_id="")).encode()), dict)
+    logged_out = event("2018-11-01T10:00:00.100", user_id="", page="Home")
+    assert isinstance(records.parse_event(line(logged_out).encode()), dict)
+    # a play is a logged-in user's: without a userId its fact would have no user
+    play = line(event("2018-11-01T10:00:00.100", user_id=""))
+    assert records.parse_event(play.encode()) == records.PLAY_WITHOUT_USER
     for text, reason in BAD_LINES:
         assert str(records.parse_event(text)).startswith(reason)
     assert records.parse_event(line({**event("2018-11-01T10:00:00.100"), "ts": 10**16}).encode()).startswith("ts")
@@ -267,8 +280,12 @@ def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
         ("length", "1e309", False),
         ("length", "01", False),
         ("length", "", True),
-        ("ts", "253402300799999", True),
-        ("ts", "253402300800000", False),
+        # the plausible range, [2000-01-01, 2100-01-01): a ts in seconds is far below it
+        ("ts", str(records.MAX_TS), True),
+        ("ts", str(records.MAX_TS + 1), False),
+        ("ts", str(records.MIN_TS), True),
+        ("ts", str(records.MIN_TS - 1), False),
+        ("ts", "1541105830", False),
         ("ts", "", False),
         ("userId", " 12 ", True),
         ("userId", "", True),
@@ -279,6 +296,8 @@ def test_the_rules_give_a_reason_for_each_kind_of_bad_record() -> None:
 )
 def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: str, value: str, loadable: bool) -> None:
     record = [value if name == column else good for name, good in zip(EVENT_COLUMNS, _GOOD_FIELDS, strict=True)]
+    if column == "userId" and not value.strip():
+        record[EVENT_COLUMNS.index("page")] = "Home"  # blank: logged out, which a play never is
     result = records.parse_csv_event(",".join(f'"{field}"' for field in record).encode())
     assert isinstance(result, list) is loadable, result
     if not loadable:

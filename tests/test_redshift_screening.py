@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
-from sparkify.warehouse.redshift import SCREENING, screened_staging
+from sparkify.warehouse.redshift import SCREENING, screened_staging, screening_params
 from tests.factories import event
 
 STAGING = "staging_events_screen"
 EVENTS = [
     event("2018-11-01T10:00:00.100", item=0),
-    event("2018-11-01T10:01:00.100", item=1, user_id=""),  # logged out: blank is fine
+    event("2018-11-01T10:01:00.100", item=1, user_id="", page="Home"),  # logged out: blank is fine, but not on a play
     event("2018-11-01T10:02:00.100", item=2, user_id="abc"),
     event("2018-11-01T10:03:00.100", item=3, user_id="1234567890"),  # more than an INTEGER's 9 safe digits
     event("2018-11-01T10:04:00.100", item=4, artist="é" * 513),  # 513 characters, 1,026 bytes: over 1,024
@@ -77,7 +77,7 @@ def test_the_staged_rows_other_engines_reject_are_moved_to_rejected_records(pg_u
         for path in sql.script(f"{SCREENING}/events", "redshift"):
             conn.execute(
                 sa.text(sql.render(path, redshift, {"staging_events": STAGING})),
-                {"run_key": "r1", "source_object": "s3://b/log_data/x.json", "rejected_at": datetime(2018, 11, 2)},
+                screening_params("r1", "s3://b/log_data/x.json", datetime(2018, 11, 2)),
             )
         staged = set(conn.execute(sa.text(f"SELECT iteminsession FROM {STAGING}")).scalars())
         rejected = conn.execute(

@@ -309,8 +309,12 @@ class Warehouse(ABC):
             conn.execute(delete, {"feed": feed, "objects": objects[start : start + ROWS_PER_STATEMENT]})
 
     def rejected(self, run_key: str, feed: str) -> int:
-        """The records of ``feed`` that run ``run_key`` rejected."""
+        """The records of ``feed`` that run ``run_key`` rejected, files rejected whole not counted."""
         return int(self.scalar("rejects/count", params={"run_key": run_key, "feed": feed}))
+
+    def rejected_files(self, run_key: str, feed: str) -> int:
+        """The files of ``feed`` that run ``run_key`` rejected whole (``records.judge_file``)."""
+        return int(self.scalar("rejects/count_files", params={"run_key": run_key, "feed": feed}))
 
     # -- the ledger of loaded objects -------------------------------------------
     def loaded(self, feed: str, uri: str, objects: Sequence[str] | None = None) -> list[Loaded]:

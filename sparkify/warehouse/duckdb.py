@@ -9,12 +9,13 @@ event logs are screened record by record in Python first, as on PostgreSQL.
 from __future__ import annotations
 
 import fcntl
+import gzip
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -68,26 +69,43 @@ class DuckDBWarehouse(Warehouse):
                 self.engine.dispose()
 
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
-        """One pass stages the good lines; only the files it found bad lines in are read again, for the report."""
+        """One pass stages the good lines; only the files it found bad lines in are read again, for the report.
+
+        Each file is judged first (``records.judge_files``): one rejected whole is not read, and gzip files are
+        read decompressed, in a scan of their own (one scan reads one compression).
+        """
         if not keys:
             return 0
         if source.events_format == "csv":
             return self._stage_csv_events(table, source, keys, run_key)
         names = {"staging_events": table.name}
-        with source.local_files(keys) as paths, self.engine.begin() as conn:
-            files = {"files": [str(path) for path in paths]}
+        judged = records.judge_files(source, keys)
+        readable = judged.readable
+        with source.local_files(readable) as paths, self.engine.begin() as conn:
+            path_of = dict(zip(readable, paths, strict=True))
+            bounds = {"min_ts": records.MIN_TS, "max_ts": records.MAX_TS}
+            scans = [
+                {"files": [str(path_of[key]) for key in group], "compression": compression, **bounds}
+                for group, compression in ((judged.plain, "none"), (judged.compressed, "gzip"))
+                if group
+            ]
             for path in ("staging/drop_event_line_errors", "staging/drop_event_line_scans"):
                 conn.execute(self.statement(path))
             conn.execute(self.statement("staging/create_event_lines"))
-            conn.execute(self.statement("staging/stage_events", names), files)
-            unloadable = len(conn.execute(self.statement("staging/delete_unloadable_events", names)).all())
-            unreadable = conn.execute(self.statement("staging/unreadable_event_files")).scalars().all()
+            for scan in scans:
+                conn.execute(self.statement("staging/stage_events", names), scan)
+            unloadable = (
+                len(conn.execute(self.statement("staging/delete_unloadable_events", names)).all()) if scans else 0
+            )
+            unreadable = conn.execute(self.statement("staging/unreadable_event_files")).scalars().all() if scans else []
             bad_files = set(unreadable)
             if unloadable:
-                bad_files |= set(conn.execute(self.statement("staging/unloadable_event_files"), files).scalars().all())
-            rejections = _reread(source, keys, paths, bad_files, records.parse_event, lines=True)
+                for scan in scans:
+                    found = conn.execute(self.statement("staging/unloadable_event_files"), scan).scalars().all()
+                    bad_files |= set(found)
+            rejections = _reread(source, judged, paths, bad_files, records.parse_event, lines=True)
             _check_agreement("event lines", unloadable + len(unreadable), rejections, bad_files)
-            self.replace_rejects(conn, run_key, "events", source, keys, rejections)
+            self.replace_rejects(conn, run_key, "events", source, keys, [*judged.rejections, *rejections])
         return self.row_count(table.name)
 
     def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
@@ -105,7 +123,7 @@ class DuckDBWarehouse(Warehouse):
             conn.execute(self.statement("staging/stage_songs", {"staging_songs": table.name}), origins)
             bad_files = set(conn.execute(self.statement("staging/unloadable_song_files")).scalars().all())
             conn.execute(self.statement("staging/drop_song_files"))
-            rejections = _reread(source, keys, paths, bad_files, records.parse_song, lines=False)
+            rejections = _reread(source, records.Files(keys), paths, bad_files, records.parse_song, lines=False)
             _check_agreement("song files", len(bad_files), rejections, bad_files)
             self.replace_rejects(conn, run_key, "songs", source, keys, rejections)
         return self.row_count(table.name)
@@ -124,25 +142,37 @@ class DuckDBWarehouse(Warehouse):
 
 def _reread(
     source: Source,
-    keys: list[str],
+    files: records.Files,
     paths: list[Path],
     bad_files: set[str],
     parse: Callable[[bytes], dict[str, Any] | str],
     *,
     lines: bool,
 ) -> list[Rejection]:
-    """The bad records of ``bad_files``, with line numbers and reasons, by ``sparkify.records``' own rules."""
+    """The bad records of ``bad_files`` (the local copies of ``files.readable``), with line numbers and reasons.
+
+    By ``sparkify.records``' own rules, each file read as its judgement says (gzip decompressed).
+    """
     rejections = []
-    for key, path in zip(keys, paths, strict=True):
+    for key, path in zip(files.readable, paths, strict=True):
         if str(path) not in bad_files:
             continue
-        with path.open("rb") as stream:
+        with path.open("rb") as raw, _decompressed(raw, key in files.gzipped) as stream:
             numbered = records.lines(stream) if lines else [(1, stream.read())]
             for number, raw in numbered:
                 reason = parse(raw)
                 if isinstance(reason, str):
                     rejections.append(Rejection.of(f"{source.uri}/{key}", number, reason, raw))
     return rejections
+
+
+@contextmanager
+def _decompressed(stream: BinaryIO, gzipped: bool) -> Iterator[BinaryIO]:
+    if not gzipped:
+        yield stream
+        return
+    with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+        yield unzipped  # type: ignore[misc]
 
 
 def _check_agreement(what: str, found: int, rejections: list[Rejection], bad_files: set[str]) -> None:

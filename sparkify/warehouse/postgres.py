@@ -13,7 +13,7 @@ connection, inside SQLAlchemy's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -63,8 +63,11 @@ class PostgresWarehouse(Warehouse):
             return 0
         if source.events_format == "csv":
             return self._stage_csv_events(table, source, keys, run_key)
-        documents = _json_lines(source, keys)
-        return self._copy_documents("events", table, source, keys, documents, _by_record(records.parse_event), run_key)
+        files = records.judge_files(source, keys)
+        documents = _json_lines(source, files)
+        return self._copy_documents(
+            "events", table, source, keys, documents, _by_record(records.parse_event), run_key, files.rejections
+        )
 
     def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
         if not songs:
@@ -91,14 +94,16 @@ class PostgresWarehouse(Warehouse):
         documents: Documents,
         parse: Callable[[str, bytes], dict[str, Any] | str],
         run_key: str,
+        rejected_files: Sequence[Rejection] = (),
     ) -> int:
         """One COPY for all the objects: each good JSON document becomes one row of ``table``.
 
-        A bad one (``sparkify.records``'s rules) goes to ``rejected_records`` instead, in the same transaction.
+        A bad one (``sparkify.records``'s rules) goes to ``rejected_records`` instead, in the same transaction,
+        with ``rejected_files``, the files rejected whole.
         """
         layout = _RowLayout.of(table, self.dialect)
         copy_sql = sql.render(f"staging/copy_{feed}", self.dialect, {f"staging_{feed}": table.name})
-        rejections: list[Rejection] = []
+        rejections: list[Rejection] = list(rejected_files)
         with _as_sqlalchemy_errors(copy_sql), closing(documents), self.engine.begin() as conn:
             cursor = conn.connection.driver_connection.cursor()
             with cursor.copy(copy_sql) as copy:
@@ -181,10 +186,13 @@ class _RowLayout:
         return row
 
 
-def _json_lines(source: Source, keys: list[str]) -> Documents:
-    """The non-blank lines of newline-delimited JSON objects, each object read a chunk at a time."""
-    for key in keys:
-        with source.open(key) as stream:
+def _json_lines(source: Source, files: records.Files) -> Documents:
+    """The non-blank lines of newline-delimited JSON objects, each object read a chunk at a time.
+
+    Files rejected whole are not read; gzip files are read decompressed.
+    """
+    for key in files.readable:
+        with files.open(source, key) as stream:
             for number, line in records.lines(stream, CHUNK_BYTES):
                 yield key, number, line
 
@@ -200,5 +208,5 @@ def _song_files(source: Source, keys: list[str]) -> Documents:
         for start in range(0, len(keys), SONG_BATCH):
             batch = keys[start : start + SONG_BATCH]
             for key, data in zip(batch, pool.map(fetch, batch), strict=True):
-                if data.strip(records.BLANK + b"\n"):  # an empty file holds no record
+                if data.removeprefix(records.BOM).strip(records.BLANK + b"\n"):  # an empty file holds no record
                     yield key, 1, data

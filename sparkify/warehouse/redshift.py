@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy_redshift.commands import CopyCommand, Format, visit_copy_command
+from sqlalchemy_redshift.commands import Compression, CopyCommand, Format, visit_copy_command
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
@@ -66,6 +66,20 @@ SCREENING = "screen"
 #: Bytes a staged text may have beyond its column: at most one character (4 bytes in UTF-8), so that a value COPY's
 #: TRUNCATECOLUMNS cut is still longer than the column, and the screening rejects it instead of loading it cut.
 _CUT_MARGIN = 4
+
+
+def screening_params(run_key: str, source_object: str, rejected_at: datetime) -> dict[str, Any]:
+    """What the screening's statements bind: where its rejects come from; sparkify.records' bounds and reasons."""
+    return {
+        "run_key": run_key,
+        "source_object": source_object,
+        "rejected_at": rejected_at,
+        "ts_first": records.TS_FIRST,
+        "ts_end": records.TS_END,
+        "ts_null": records.TS_NULL,
+        "ts_reason": records.TS_REASON,
+        "play_without_user": records.PLAY_WITHOUT_USER,
+    }
 
 
 def screened_staging(table: sa.Table) -> sa.Table:
@@ -228,8 +242,13 @@ class RedshiftWarehouse(Warehouse):
     def secrets(self) -> tuple[str, ...]:
         return (*super().secrets(), *self.copy.secrets())
 
-    def copy_command(self, table: sa.Table, manifest_url: str, file_format: str = "json") -> CopyCommand:
-        """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``."""
+    def copy_command(
+        self, table: sa.Table, manifest_url: str, file_format: str = "json", gzip: bool = False
+    ) -> CopyCommand:
+        """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``.
+
+        ``gzip``: the objects are gzip-compressed (one COPY reads one compression).
+        """
         csv = file_format == "csv"
         return RoleCopyCommand(
             # CSV maps by position: name the columns in the header's order
@@ -240,6 +259,7 @@ class RedshiftWarehouse(Warehouse):
             # JSON maps by name: the staging columns are the lower-cased keys, so no JSONPaths file is needed
             path_file="auto ignorecase",
             ignore_header=1 if csv else None,
+            compression=Compression.gzip if gzip else None,
             time_format="epochmillisecs",
             truncate_columns=True,
             # JSON: an empty text stays empty, as on the other engines (CSV: an empty field is NULL there too)
@@ -255,18 +275,26 @@ class RedshiftWarehouse(Warehouse):
 
     def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
         """Where this run's manifest of ``feed`` goes: outside song_data/ and log_data/, under the run's key."""
+        return f"{self._run_folder(source, run_key)}/{feed}.manifest"
+
+    def _run_folder(self, source: S3Located, run_key: str) -> str:
+        """The run's own folder beside the source's (or under the manifest prefix): manifests and copies."""
         prefix = self.copy.manifest_prefix or source.object_url(MANIFEST_FOLDER)
-        return f"{prefix.rstrip('/')}/{run_key}/{feed}.manifest"
+        return f"{prefix.rstrip('/')}/{run_key}"
 
     def _copy(
         self, table: sa.Table, source: Source, keys: list[str], feed: str, run_key: str, file_format: str = "json"
     ) -> int:
         """COPYs exactly the objects ``keys`` names, through a manifest; returns the rows the table then holds.
 
-        The records the COPY skipped (up to MAXERROR) are read back from its load errors into
-        ``rejected_records``, replacing the rejects of the objects it read: from STL_LOAD_ERRORS on a
-        provisioned cluster (it keeps the raw line), from SYS_LOAD_ERROR_DETAIL on Serverless (no STL there).
-        A COPY that met MAXERROR fails the run with the budget's message, its load errors kept.
+        Event logs are judged first (``records.judge_files``): those rejected whole are not copied, one reject
+        each; the gzip ones go in a COPY of their own, with GZIP; a JSON log starting with a byte-order mark is
+        copied from a copy without it, written to the run's folder and deleted afterwards (the rules drop it;
+        Redshift documents no such thing). The records a COPY skipped (up to MAXERROR) are read back from its
+        load errors into ``rejected_records``, replacing the rejects of the objects it read: from
+        STL_LOAD_ERRORS on a provisioned cluster (it keeps the raw line), from SYS_LOAD_ERROR_DETAIL on
+        Serverless (no STL there). A COPY that met MAXERROR fails the run with the budget's message, its load
+        errors kept.
         """
         if not keys:
             return 0
@@ -275,28 +303,86 @@ class RedshiftWarehouse(Warehouse):
                 f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
                 "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
             )
-        objects = [source.object_url(key) for key in keys]
-        command = self.copy_command(table, self.manifest_url(source, run_key, feed), file_format)
-        manifest = write_manifest(source, command.data_location, objects)
+        files = records.judge_files(source, keys) if feed == "events" else records.Files(list(keys))
+        if files.rejections:
+            with self.engine.begin() as conn:
+                conn.execute(self.statement("rejects/lock_rejected_records"))
+                self.replace_rejects(conn, run_key, feed, source, sorted(files.rejected), list(files.rejections))
+        rewrite = files.bom if file_format == "json" else frozenset()  # CSV's header line, BOM and all, is skipped
+        copies: dict[str, str] = {}
         try:
-            failure = self._copy_and_read_errors(command, objects, feed, run_key)
+            for key in files.readable:
+                if key in rewrite:
+                    copies[key] = self._without_bom(source, files, key, run_key)
+            for group, gzip, name in (
+                ([key for key in files.plain if key not in copies] + list(copies), False, feed),
+                ([key for key in files.compressed if key not in copies], True, f"{feed}-gzip"),
+            ):
+                if group:
+                    self._copy_group(table, source, group, copies, feed, name, run_key, file_format, gzip)
+        finally:
+            for url in copies.values():
+                _delete_manifest(source, url)
+        return self.row_count(table.name)
+
+    def _copy_group(
+        self,
+        table: sa.Table,
+        source: S3Located,
+        keys: list[str],
+        copies: dict[str, str],
+        feed: str,
+        name: str,
+        run_key: str,
+        file_format: str,
+        gzip: bool,
+    ) -> None:
+        """One COPY of ``keys`` (those in ``copies`` read from their copy there) through the manifest ``name``."""
+        objects = [source.object_url(key) for key in keys]
+        read = [copies.get(key) or url for key, url in zip(keys, objects, strict=True)]
+        command = self.copy_command(table, self.manifest_url(source, run_key, name), file_format, gzip)
+        manifest = write_manifest(source, command.data_location, read)
+        renamed = {copy: url for copy, url in zip(read, objects, strict=True) if copy != url}
+        try:
+            failure = self._copy_and_read_errors(command, objects, feed, run_key, renamed)
         finally:
             _delete_manifest(source, manifest)
         if failure is not None:
-            rejected = self.rejected(run_key, feed)
-            records.check_budget([Staged(feed, 0, rejected)], self.max_errors, source.uri, run_key)
+            counted = Staged(feed, 0, self.rejected(run_key, feed), files_rejected=self.rejected_files(run_key, feed))
+            records.check_budget([counted], self.max_errors, source.uri, run_key)
             raise failure
-        return self.row_count(table.name)
+
+    def _without_bom(self, source: S3Located, files: records.Files, key: str, run_key: str) -> str:
+        """A copy of an event log without its byte-order mark (decompressed, when it was gzip) in the run's folder."""
+        url = f"{self._run_folder(source, run_key)}/{key}"
+        with files.open(source, key) as stream:  # type: ignore[arg-type]
+            body = stream.read().removeprefix(records.BOM)
+        try:
+            source.write_url(url, body)
+        except botocore.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "error")
+            raise ManifestError(
+                f"could not write a copy of {source.object_url(key)} without its byte-order mark to {url} ({code}). "
+                "Give an s3:// prefix the flow's credentials may write to and the cluster's role may read: block "
+                "field manifest_prefix, or SPARKIFY_MANIFEST_PREFIX."
+            ) from error
+        return url
 
     def create_staging(self, table: sa.Table) -> None:
         """The staging table as the screening needs it (:func:`screened_staging`)."""
         super().create_staging(screened_staging(table))
 
     def _copy_and_read_errors(
-        self, command: CopyCommand, objects: list[str], feed: str, run_key: str
+        self,
+        command: CopyCommand,
+        objects: list[str],
+        feed: str,
+        run_key: str,
+        renamed: dict[str, str] | None = None,
     ) -> sa.exc.DBAPIError | None:
         """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
         reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
+        The load errors of an object read from a copy (``renamed``: copy to object) are given the object's name.
 
         Returns the COPY's error, if it failed: the load errors of a COPY that met MAXERROR are read back all
         the same; a COPY refused before loading reads none (``pg_last_copy_id()`` would name an earlier one).
@@ -304,7 +390,7 @@ class RedshiftWarehouse(Warehouse):
         load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
         # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
         copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
-        screening = {"run_key": run_key, "source_object": copied, "rejected_at": datetime.now(UTC).replace(tzinfo=None)}
+        screening = screening_params(run_key, copied, datetime.now(UTC).replace(tzinfo=None))
         failure = None
         with self.engine.connect() as conn:
             try:
@@ -319,6 +405,9 @@ class RedshiftWarehouse(Warehouse):
                 conn.execute(self.statement("locks/lock_tables", {"tables": [schema.rejected_records.name]}))
                 self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
                 conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
+                for copy, name in (renamed or {}).items():
+                    params = {"run_key": run_key, "feed": feed, "copy": copy, "source_object": name}
+                    conn.execute(self.statement("rejects/rename_object"), params)
                 if failure is None:
                     for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
                         conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), screening)
@@ -353,11 +442,11 @@ def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
 
 
 def _delete_manifest(source: S3Located, url: str) -> None:
-    """The COPY has read it (its load errors name the objects, not it): a leftover is untidy, not wrong."""
+    """The COPY has read it, a manifest or a copy (its load errors name the objects): a leftover is untidy only."""
     try:
         source.delete_url(url)
     except botocore.exceptions.ClientError as error:
-        logger.warning("could not delete the COPY manifest %s (%s): grant s3:DeleteObject on its prefix", url, error)
+        logger.warning("could not delete %s, which the COPY read (%s): grant s3:DeleteObject on its prefix", url, error)
 
 
 def _met_maxerror(error: sa.exc.DBAPIError) -> bool:

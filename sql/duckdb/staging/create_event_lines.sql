@@ -6,8 +6,11 @@
 -- from its text, which a string, a boolean or an object never casts from; a whole number must also be
 -- written without fraction or exponent. A string holding NUL (written \u0000) is refused, as
 -- PostgreSQL's text cannot hold it; only lines with that escape pay for the test. A line over 1 MiB
--- (records.MAX_RECORD_BYTES) is refused too; the reader itself skips lines over 2 MB.
-CREATE OR REPLACE TEMPORARY MACRO event_lines(files) AS TABLE
+-- (records.MAX_RECORD_BYTES) is refused too; the reader itself skips lines over 2 MB. ts must lie in
+-- [lowest_ts, highest_ts] (records.MIN_TS and MAX_TS, bound by the caller), and a NextSong event must name its user.
+-- file_compression is 'none', or 'gzip' for the files sparkify/records.py found gzip-compressed; the reader drops
+-- a byte-order mark at a file's start, as the rules do.
+CREATE OR REPLACE TEMPORARY MACRO event_lines(files, file_compression, lowest_ts, highest_ts) AS TABLE
 SELECT
     filename,
     event,
@@ -20,10 +23,15 @@ SELECT
     AND strlen(line) <= 1048576
     AND COALESCE(
         regexp_full_match(CAST(event.ts AS VARCHAR), '[0-9]{1,15}')
-        AND TRY_CAST(CAST(event.ts AS VARCHAR) AS BIGINT) <= 253402300799999,
+        AND TRY_CAST(CAST(event.ts AS VARCHAR) AS BIGINT) BETWEEN lowest_ts AND highest_ts,
         FALSE
     )
     AND (event."userId" IS NULL OR regexp_full_match(CAST(event."userId" AS VARCHAR), '"[ \t]*([0-9]{1,9})?[ \t]*"'))
+    AND NOT COALESCE(
+        event.page = 'NextSong'
+        AND (event."userId" IS NULL OR regexp_full_match(CAST(event."userId" AS VARCHAR), '"[ \t]*"')),
+        FALSE
+    )
     AND (event."itemInSession" IS NULL OR (item_in_session IS NOT NULL AND NOT regexp_matches(CAST(event."itemInSession" AS VARCHAR), '[.eE]')))
     AND (event."sessionId" IS NULL OR (session_id IS NOT NULL AND NOT regexp_matches(CAST(event."sessionId" AS VARCHAR), '[.eE]')))
     AND (event.status IS NULL OR (status IS NOT NULL AND NOT regexp_matches(CAST(event.status AS VARCHAR), '[.eE]')))
@@ -63,6 +71,7 @@ FROM (
             -- a line ends at a newline, whatever else it holds; a stray carriage return is no reason to fail
             new_line = '\n',
             strict_mode = FALSE,
+            compression = file_compression,
             filename = TRUE,
             ignore_errors = TRUE,
             store_rejects = TRUE,

@@ -39,7 +39,13 @@ FROM (
                 "artist_longitude": "JSON", "artist_location": "VARCHAR", "artist_name": "VARCHAR",
                 "song_id": "VARCHAR", "title": "VARCHAR", "duration": "JSON", "year": "JSON"
             }')) AS entry
-        FROM (SELECT filename, try(decode(content)) AS text FROM read_blob(:files))
+        -- a byte-order mark at the start is dropped, as sparkify/records.py drops it
+        FROM (
+            SELECT
+                filename,
+                CASE WHEN starts_with(text, chr(65279)) THEN substr(text, 2) ELSE text END AS text
+            FROM (SELECT filename, try(decode(content)) AS text FROM read_blob(:files))
+        )
         WHERE text IS NULL OR trim(text, E' \t\r\n') <> ''
     )
 )

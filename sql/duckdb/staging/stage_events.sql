@@ -25,4 +25,4 @@ SELECT
     CASE WHEN loadable THEN epoch_ms(CAST(CAST(event.ts AS VARCHAR) AS BIGINT)) END AS ts,
     event."userAgent",
     CASE WHEN loadable THEN event."userId" ->> '$' END AS userid
-FROM event_lines(:files);
+FROM event_lines(:files, :compression, :min_ts, :max_ts);
