@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
+from prefect import State, flow
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from sparkify import pipeline
 from sparkify.config import RunConfig
+from sparkify.errors import PipelineError, log_messages_only
 from sparkify.pipeline import RunSummary
 from sparkify.run import LoadRun
 from sparkify.warehouse import connect
@@ -35,7 +37,7 @@ def sparkify_etl(
     max_errors: int | None = None,
     lookback_days: float | None = None,
     full_refresh: bool = False,
-) -> RunSummary:
+) -> RunSummary | State:
     """Loads the source's events of a window (all of them by default) into the star schema, then checks it.
 
     Args:
@@ -60,20 +62,28 @@ def sparkify_etl(
         full_refresh: Ignore the ledger of loaded files (loaded_objects): read the whole catalog again, and reload
             a changed event file's windows at any age.
     """
-    config = RunConfig.resolve(
-        source=source,
-        warehouse=warehouse,
-        window_start=window_start,
-        window_end=window_end,
-        interval=interval,
-        scheduled_at=flow_run.scheduled_start_time,
-        warehouse_block=warehouse_block,
-        s3_block=s3_block,
-        events_format=events_format,
-        max_errors=max_errors,
-        lookback_days=lookback_days,
-        full_refresh=full_refresh,
-    )
-    target = connect(config.warehouse, block=config.warehouse_block, max_errors=config.max_errors)
-    run = LoadRun.new(config.window, flow_run.id)
-    return pipeline.load(TaskRunner(config.task_retries, config.retry_delay_seconds), config, run, target)
+    log_messages_only()
+    window = ""
+    try:
+        config = RunConfig.resolve(
+            source=source,
+            warehouse=warehouse,
+            window_start=window_start,
+            window_end=window_end,
+            interval=interval,
+            scheduled_at=flow_run.scheduled_start_time,
+            warehouse_block=warehouse_block,
+            s3_block=s3_block,
+            events_format=events_format,
+            max_errors=max_errors,
+            lookback_days=lookback_days,
+            full_refresh=full_refresh,
+        )
+        window = str(config.window)
+        target = connect(config.warehouse, block=config.warehouse_block, max_errors=config.max_errors)
+        runner = TaskRunner(config.task_retries, config.retry_delay_seconds)
+        return pipeline.load(runner, config, LoadRun.new(config.window, flow_run.id), target)
+    except PipelineError as error:
+        # a mistake ends the run Failed with its message (the window first, as the alerts show it), no traceback
+        message = str(error) if str(error).startswith(window) else f"{window}: {error}"
+        return Failed(message=message, data=error)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from sparkify.errors import PipelineError
 from sparkify.settings import MAX_ERROR_BUDGET, get_settings
 from sparkify.warehouse.base import Warehouse
 from sparkify.warehouse.duckdb import DuckDBWarehouse
@@ -23,8 +24,8 @@ _ENGINES: dict[str, type[Warehouse]] = {
 }
 
 
-class WarehouseConfigError(ValueError):
-    """The warehouse URL names an engine the pipeline does not support."""
+class WarehouseConfigError(PipelineError, ValueError):
+    """The warehouse URL names an engine the pipeline does not support, or is no URL at all."""
 
 
 def connect(
@@ -48,7 +49,17 @@ def connect(
         return _engine_class(connection.url()).from_connection(connection, budget)
     if url is None:
         raise WarehouseConfigError("give a warehouse URL or the name of a WarehouseConnection block")
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise WarehouseConfigError(
+            f"the warehouse {url!r} is not a SQLAlchemy URL: e.g. duckdb:///data/sparkify.duckdb or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
+    if parsed.password is None and parsed.get_backend_name() != "duckdb":
+        password = get_settings().warehouse_password
+        if password is not None:  # a password never travels in a flow parameter: it comes from the environment
+            parsed = parsed.set(password=password.get_secret_value())
     return _engine_class(parsed).from_url(parsed, error_budget(max_errors))
 
 

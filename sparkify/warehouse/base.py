@@ -206,8 +206,10 @@ class Warehouse(ABC):
                     if table.name in existing and column.name not in existing[table.name]:
                         conn.execute(AddColumn(table, column))
             if self.capabilities.indexes:
+                present = set(conn.execute(self.statement("catalog/indexes")).scalars().all())
                 for index in schema.INDEXES:
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+                    if index.name not in present:
+                        conn.execute(CreateIndex(index, if_not_exists=True))
         self._create_marts()
 
     def _existing_columns(self, conn: sa.Connection) -> dict[str, set[str]]:
