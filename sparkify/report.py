@@ -51,7 +51,8 @@ class ListeningReport:
 
 
 def read(warehouse: Warehouse, window: Window) -> ListeningReport:
-    """The report's figures for ``window``: each query under ``sql/report/`` reads the marts."""
+    """The report's figures for ``window``: each query under ``sql/report/`` reads the window's facts alone (a range
+    on their start time) and looks their songs and artists up by key, counting as the marts count."""
     params = window.params()
     with warehouse.engine.connect() as conn:
 
@@ -60,8 +61,7 @@ def read(warehouse: Warehouse, window: Window) -> ListeningReport:
 
         totals = query("totals")
         songs, artists, hours = query("top_songs"), query("top_artists"), query("plays_by_hour_of_day")
-    # totals always has its one row; a plan's recorder returns none
-    figures = [int(value or 0) for value in totals[0]] if totals else []
+    figures = [int(value or 0) for value in totals[0]] if totals else []  # no row reads as nothing counted
     return ListeningReport(
         str(window),
         *figures,

@@ -246,7 +246,7 @@ def build_window_table(warehouse: Warehouse, run: LoadRun, table: str) -> int:
     built = run.window_table(table)
     warehouse.create_staging(built)
     with warehouse.engine.begin() as conn:
-        rows = conn.execute(warehouse.statement(f"build/{table}", run.staging_tables), run.window.params()).rowcount
+        rows = conn.execute(warehouse.statement(f"window/{table}", run.staging_tables), run.window.params()).rowcount
         warehouse.analyze(conn, built)
     return rows
 

@@ -36,6 +36,8 @@ VERSION = (
     "Redshift 1.0.77467"
 )
 _INT8, _VARCHAR, _DATE, _TIMESTAMP = 20, 1043, 1082, 1114
+#: The listening report's totals (sql/report/totals.sql).
+_TOTALS = ("plays", "matched_plays", "free_plays", "paid_plays", "users_upgraded", "users_downgraded")
 _EPOCH_2000 = datetime(2000, 1, 1)
 _BINARY_PARAMS: dict[int, Callable[[bytes], Any]] = {
     16: lambda data: data == b"\x01",
@@ -146,7 +148,9 @@ class RecordingRedshift:
             return Reply("SELECT 0", (("song_id", _VARCHAR), ("kept_object", _VARCHAR), ("other_object", _VARCHAR)))
         if "from information_schema.columns" in lowered:  # a new warehouse: no table has a column yet
             return Reply("SELECT 0", (("table_name", _VARCHAR), ("column_name", _VARCHAR)))
-        if "from listening_by_hour" in lowered or "from plays_by_" in lowered:  # the listening report: no plays
+        if "window_totals" in lowered:  # the listening report: no plays in the window
+            return Reply("SELECT 1", tuple((name, _INT8) for name in _TOTALS), [(0,) * len(_TOTALS)])
+        if "named_plays" in lowered or " as hour_of_day" in lowered:  # its top songs and artists, its hours: none
             return Reply("SELECT 0", (("plays", _INT8),))
         if lowered.startswith("select count(*) from rejected_records"):
             counts = self._rejected_files if "line_number is null" in lowered else self._rejected

@@ -217,8 +217,8 @@ def test_bad_records_are_rejected_alike_on_duckdb_and_postgresql_and_every_good_
     for summary in (on_duckdb, on_postgres):
         assert (summary.staged_events, summary.rejected_events) == (len(EVENTS), bad_events)
         assert (summary.staged_songs, summary.rejected_songs) == (3, bad_songs)
-        read = f"events: read {len(EVENTS) + bad_events} = staged {len(EVENTS)} + rejected {bad_events}"
-        assert read in "\n".join(summary.lines())
+        read = f"{len(EVENTS) + bad_events} records = staged {len(EVENTS)} + rejected {bad_events}"
+        assert f"events: read {summary.event_files} files and {read}" in "\n".join(summary.lines())
 
 
 @pytest.mark.usefixtures("prefect_harness")

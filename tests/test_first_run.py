@@ -92,7 +92,7 @@ def test_the_installed_package_runs_its_console_script_anywhere(tmp_path: Path) 
     )
     [wheel] = wheels.glob("sparkify_pipelines-*.whl")
     packaged = zipfile.ZipFile(wheel).namelist()
-    assert "sql/build/songplays.sql" in packaged
+    assert "sql/window/songplays.sql" in packaged
     assert not [name for name in packaged if name.startswith(("tests/", "bench/"))]
 
     target = tmp_path / "site"

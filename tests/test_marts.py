@@ -34,6 +34,7 @@ from tests.samples import real_sample
 from tests.test_conformance import expected_tables
 
 MARTS = [
+    "check_health",
     "level_switches",
     "levels_by_day",
     "listening_by_hour",

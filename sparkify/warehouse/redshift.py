@@ -306,7 +306,7 @@ class RedshiftWarehouse(Warehouse):
         files = records.judge_files(source, keys) if feed == "events" else records.Files(list(keys))
         if files.rejections:
             with self.engine.begin() as conn:
-                conn.execute(self.statement("rejects/lock_rejected_records"))
+                conn.execute(self.statement("locks/lock_tables", {"tables": [schema.rejected_records.name]}))
                 self.replace_rejects(conn, run_key, feed, source, sorted(files.rejected), list(files.rejections))
         rewrite = files.bom if file_format == "json" else frozenset()  # CSV's header line, BOM and all, is skipped
         copies: dict[str, str] = {}

@@ -27,7 +27,7 @@ SELECT
     played_hour,
     artist_id,
     artist_name,
-    artist_id IS NOT NULL AS in_catalog,
+    CASE WHEN artist_id IS NOT NULL THEN TRUE ELSE FALSE END AS in_catalog,
     COUNT(*) AS plays,
     COUNT(DISTINCT user_id) AS listeners
 FROM named_plays

@@ -19,7 +19,7 @@ SELECT
     song_title,
     artist_id,
     artist_name,
-    song_id IS NOT NULL AS in_catalog,
+    CASE WHEN song_id IS NOT NULL THEN TRUE ELSE FALSE END AS in_catalog,
     COUNT(*) AS plays,
     COUNT(DISTINCT user_id) AS listeners
 FROM named_plays

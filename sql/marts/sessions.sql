@@ -6,8 +6,8 @@ SELECT
     MIN(start_time) AS started_at,
     MAX(start_time) AS last_play_at,
     COUNT(*) AS plays,
-    -- from the first play's start to the last play's start
-    EXTRACT(EPOCH FROM MAX(start_time)) - EXTRACT(EPOCH FROM MIN(start_time)) AS span_seconds,
+    -- from the first play's start to the last play's start, to the millisecond
+    CAST(EXTRACT(EPOCH FROM MAX(start_time) - MIN(start_time)) AS DOUBLE PRECISION) AS span_seconds,
     SUM(song_length) AS listening_seconds
 FROM songplays
 GROUP BY user_id, session_id;

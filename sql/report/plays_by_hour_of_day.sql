@@ -1,9 +1,9 @@
--- The window's plays per hour of the day (UTC); hours without plays are absent.
+-- The window's plays per hour of the day (UTC), from its facts alone; hours without plays are absent.
 SELECT
-    hour_of_day,
-    SUM(plays) AS plays
-FROM listening_by_hour
-WHERE played_hour >= :window_start
-  AND played_hour < :window_end
-GROUP BY hour_of_day
+    CAST(EXTRACT(HOUR FROM start_time) AS INTEGER) AS hour_of_day,
+    COUNT(*) AS plays
+FROM songplays
+WHERE start_time >= :window_start
+  AND start_time < :window_end
+GROUP BY CAST(EXTRACT(HOUR FROM start_time) AS INTEGER)
 ORDER BY hour_of_day;

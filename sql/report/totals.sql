@@ -1,30 +1,53 @@
--- The window's listening in numbers: plays, plays the catalog matched, the free/paid split, users who switched level.
-WITH window_hours AS (
+-- The window's listening in numbers: plays, plays the catalog matched, the free/paid split, and the users who switched
+-- level between two of their plays in the window. It reads the window's facts alone (a range on start_time).
+WITH window_plays AS (
     SELECT
-        COALESCE(SUM(plays), 0) AS plays,
-        COALESCE(SUM(matched_plays), 0) AS matched_plays,
-        COALESCE(SUM(free_plays), 0) AS free_plays,
-        COALESCE(SUM(paid_plays), 0) AS paid_plays
-    FROM listening_by_hour
-    WHERE played_hour >= :window_start
-      AND played_hour < :window_end
+        songplay_id,
+        user_id,
+        session_id,
+        start_time,
+        level,
+        song_id
+    FROM songplays
+    WHERE start_time >= :window_start
+      AND start_time < :window_end
+),
+
+plays_in_order AS (
+    SELECT
+        user_id,
+        level,
+        LAG(level) OVER (
+            PARTITION BY user_id
+            ORDER BY start_time, session_id, songplay_id
+        ) AS previous_level
+    FROM window_plays
+    WHERE user_id IS NOT NULL
+),
+
+window_totals AS (
+    SELECT
+        COUNT(*) AS plays,
+        COALESCE(SUM(CASE WHEN song_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS matched_plays,
+        COALESCE(SUM(CASE WHEN level = 'free' THEN 1 ELSE 0 END), 0) AS free_plays,
+        COALESCE(SUM(CASE WHEN level = 'paid' THEN 1 ELSE 0 END), 0) AS paid_plays
+    FROM window_plays
 ),
 
 window_switches AS (
     SELECT
-        COUNT(DISTINCT CASE WHEN to_level = 'paid' THEN user_id END) AS users_upgraded,
-        COUNT(DISTINCT CASE WHEN to_level = 'free' THEN user_id END) AS users_downgraded
-    FROM level_switches
-    WHERE switched_at >= :window_start
-      AND switched_at < :window_end
+        COUNT(DISTINCT CASE WHEN level = 'paid' THEN user_id END) AS users_upgraded,
+        COUNT(DISTINCT CASE WHEN level = 'free' THEN user_id END) AS users_downgraded
+    FROM plays_in_order
+    WHERE previous_level <> level
 )
 
 SELECT
-    window_hours.plays,
-    window_hours.matched_plays,
-    window_hours.free_plays,
-    window_hours.paid_plays,
+    window_totals.plays,
+    window_totals.matched_plays,
+    window_totals.free_plays,
+    window_totals.paid_plays,
     window_switches.users_upgraded,
     window_switches.users_downgraded
-FROM window_hours
+FROM window_totals
 CROSS JOIN window_switches;
