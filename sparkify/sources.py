@@ -19,11 +19,12 @@ import os
 import re
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
@@ -65,6 +66,8 @@ EVENT_COLUMNS = (
 S3_CLIENT_CONFIG: dict[str, Any] = {"retries": {"mode": "adaptive", "max_attempts": 10}}
 #: Concurrent GETs when downloading many objects; below botocore's default pool of 10 connections.
 S3_DOWNLOAD_THREADS = 8
+#: Objects :meth:`S3Source.fetch_all` holds read ahead of its caller: what bounds its memory.
+FETCHED_AHEAD = 16 * S3_DOWNLOAD_THREADS
 
 
 class SourceError(PipelineError, ValueError):
@@ -90,10 +93,12 @@ class SourceObject:
     """An object as a listing gives it: its key, and an identity that changes whenever its content does.
 
     S3's ETag; for a local file, its size and modification time (what ``make`` and rsync trust).
+    ``modified`` is its last modification (naive UTC) where the listing gives it: S3's LastModified.
     """
 
     key: str
     identity: str
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +302,7 @@ class S3Source(ListedSource):
         )
         return sorted(
             (
-                SourceObject(obj["Key"][len(root) :], obj["ETag"])
+                SourceObject(obj["Key"][len(root) :], obj["ETag"], naive_utc(obj["LastModified"]))
                 for page in pages
                 for obj in page.get("Contents", [])
                 if obj["Key"].endswith(suffix)
@@ -346,6 +351,33 @@ class S3Source(ListedSource):
         bucket, key = _bucket_and_key(url)
         self._client.delete_object(Bucket=bucket, Key=key)
 
+    def fetch(self, key: str) -> tuple[bytes, datetime]:
+        """An object's bytes and its LastModified (naive UTC), from one GET: the version that was read."""
+        response = self._client.get_object(Bucket=self.bucket.bucket_name, Key=self._object_key(key))
+        with closing(response["Body"]) as body:
+            return body.read(), naive_utc(response["LastModified"])
+
+    def fetch_all(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes, datetime]]:
+        """Each object's key, bytes and LastModified, in the order of ``keys``, fetched by a pool of threads.
+
+        A small object costs a GET's latency, not its bandwidth: :data:`S3_DOWNLOAD_THREADS` GETs are in flight
+        at once, and at most :data:`FETCHED_AHEAD` objects wait in memory for the caller to take them.
+        """
+        with ThreadPoolExecutor(S3_DOWNLOAD_THREADS, thread_name_prefix="sparkify-fetch") as pool:
+            pending: deque[tuple[str, Future[tuple[bytes, datetime]]]] = deque()
+            try:
+                for key in keys:
+                    pending.append((key, pool.submit(self.fetch, key)))
+                    if len(pending) >= FETCHED_AHEAD:
+                        key, fetched = pending.popleft()
+                        yield key, *fetched.result()
+                while pending:
+                    key, fetched = pending.popleft()
+                    yield key, *fetched.result()
+            finally:
+                for _, fetched in pending:  # the caller stopped early: what is not started never will be
+                    fetched.cancel()
+
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
         """The object's bytes, streamed from S3 as they are read."""
@@ -355,6 +387,11 @@ class S3Source(ListedSource):
             yield body
         finally:
             body.close()
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A time as the warehouse keeps it: UTC without a zone (boto3 gives S3's times zone-aware)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _bucket_and_key(url: str) -> tuple[str, str]:
