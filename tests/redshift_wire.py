@@ -8,12 +8,14 @@ what lets the flow go on: row counts, one scalar per query. It is no database: t
 answers are stated in :meth:`RecordingRedshift.answer`, small enough to read.
 
 COPY is the exception that earns its keep: like the cluster, the server reads the
-manifest a COPY names from S3 (moto), counts the records of the objects it lists, and
-fails the COPY when more than MAXERROR of them are not JSON objects.
+manifest a COPY names from S3 (moto), reads the objects it lists (decompressed when the
+COPY says GZIP), counts their records, and fails the COPY when more than MAXERROR of
+them are not JSON objects; their load errors answer the queries that read them back.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -71,8 +73,15 @@ class RecordingRedshift:
         self.received: list[Received] = []
         #: Manifests the COPYs named, as the server read them from S3 at COPY time.
         self.manifests: dict[str, dict[str, Any]] = {}
+        #: Each object a COPY read, as it read it (decompressed): the objects are gone once the run is over.
+        self.objects_read: dict[str, bytes] = {}
+        #: What ``select count(*) from stv_slices`` answers: the slices of the cluster.
+        self.slices = 4
+        #: The rows inserted into rejected_records one by one (the rejects the flow found), their values.
+        self.rejects: list[tuple[Any, ...]] = []
         self._rows: dict[str, int] = {}
-        self._load_errors: dict[int, int] = {}
+        #: Each session's last COPY's load errors: (object, line number, raw line).
+        self._load_errors: dict[int, list[tuple[str, int, str]]] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
         #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
         self.faults: dict[str, dict[str, str] | None] = {}
@@ -103,9 +112,22 @@ class RecordingRedshift:
             return Reply(verb.upper())
         if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
             run_key, feed = params[:2]
-            errors = self._load_errors.pop(session, 0)
+            errors = len(self._load_errors.pop(session, []))
             self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
             return Reply(f"INSERT 0 {errors}")
+        if lowered.startswith("insert into rejected_records") and " values " in lowered:  # one reject the flow found
+            with self._lock:
+                self.rejects.append(params)
+                self._rejected[params[:2]] = self._rejected.get(params[:2], 0) + 1
+            return Reply("INSERT 0 1")
+        if verb in ("select", "with") and (
+            "from stl_load_errors" in lowered or "from sys_load_error_detail" in lowered
+        ):
+            columns = (("part", _VARCHAR), ("line_number", _INT8), ("reason", _VARCHAR), ("raw_text", _VARCHAR))
+            errors = self._load_errors.get(session, [])
+            return Reply(f"SELECT {len(errors)}", columns, [(url, line, "x: bad", raw) for url, line, raw in errors])
+        if lowered == "select count(*) as slices from stv_slices":
+            return Reply("SELECT 1", (("slices", _INT8),), [(self.slices,)])
         if verb == "insert":
             return Reply("INSERT 0 1")
         if verb == "delete":
@@ -144,13 +166,20 @@ class RecordingRedshift:
         assert " MANIFEST " in f" {text} ", f"a COPY without MANIFEST reads a prefix: {text}"
         manifest = json.loads(self._read_object(manifest_url))
         self.manifests[manifest_url] = manifest
-        good = bad = 0
+        good, bad = 0, []
         for entry in manifest["entries"]:
-            for record in _json_records(self._read_object(entry["url"]).decode("utf-8", "replace")):
-                good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
+            data = self._read_object(entry["url"])
+            if " GZIP " in f" {text} ":
+                data = gzip.decompress(data)
+            self.objects_read[entry["url"]] = data
+            for line, record, raw in _json_records(data.decode("utf-8", "replace")):
+                if isinstance(record, dict):
+                    good += 1
+                else:
+                    bad.append((entry["url"], line, raw))
         max_error = int(re.search(r"MAXERROR AS (\d+)", text)[1])
         self._load_errors[session] = bad
-        if bad >= max_error:
+        if len(bad) >= max_error:
             return Reply(
                 "",
                 error={
@@ -249,15 +278,17 @@ class RecordingRedshift:
                 _send(stream, b"3", b"")
 
 
-def _json_records(text: str) -> Iterator[Any]:
-    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them; None for a bad line."""
+def _json_records(text: str) -> Iterator[tuple[int, Any, str]]:
+    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them, each with the number of
+    the line it starts on and its text; None for a bad line."""
     decoder, position = json.JSONDecoder(), 0
     while (position := len(text) - len(text[position:].lstrip())) < len(text):
+        line, start = text.count("\n", 0, position) + 1, position
         try:
             record, position = decoder.raw_decode(text, position)
         except ValueError:
             record, position = None, (text.find("\n", position) + 1 or len(text))
-        yield record
+        yield line, record, text[start:position].strip()
 
 
 def statement_text(sql: str) -> str:

@@ -3,9 +3,12 @@
 Staging is Redshift's ``COPY``, built by sqlalchemy-redshift's ``CopyCommand`` (it
 validates the credentials) and compiled with its values written in by the dialect:
 Redshift accepts no bind parameter in COPY. Each feed is one COPY of a manifest
-listing exactly the objects the run found (a key in ``FROM`` would be a prefix:
-``x.json`` also loads ``x.json.bak``); nothing streams through this process. The
-star schema's distribution and sort keys come from ``sparkify.schema``'s table options.
+listing exactly the objects to read (a key in ``FROM`` would be a prefix:
+``x.json`` also loads ``x.json.bak``). The event logs are COPYed as they are; the
+song files, thousands of tiny objects, are first compacted by this process into a
+few gzip parts (``sparkify.warehouse.compaction``), as many as a multiple of the
+cluster's slices, which the COPY reads instead. The star schema's distribution and
+sort keys come from ``sparkify.schema``'s table options.
 
 Runs and their tasks write the same tables at once, and Redshift's serializable
 isolation aborts one of two transactions that read and write a table in a cycle
@@ -18,9 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 import botocore.exceptions
 import sqlalchemy as sa
@@ -28,13 +32,14 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy_redshift.commands import CopyCommand, Format, visit_copy_command
+from sqlalchemy_redshift.commands import Compression, CopyCommand, Format, visit_copy_command
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, sql
-from sparkify.records import Staged
+from sparkify.records import RAW_TEXT_CHARS, Rejection, Staged
 from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, Source, SourceError
+from sparkify.warehouse import compaction
 from sparkify.warehouse.base import Warehouse
 
 if TYPE_CHECKING:
@@ -84,15 +89,17 @@ class CopyConfigError(ValueError):
     """Redshift's COPY has no way to read the source bucket."""
 
 
-class ManifestError(SourceError):
-    """The flow could not write the COPY manifest where it was told to."""
-
-
 @runtime_checkable
 class S3Located(Protocol):
-    """A source whose objects Redshift can read itself (it names them by s3:// URL), and that writes manifests."""
+    """A source whose objects Redshift can read itself (it names them by s3:// URL), and that writes manifests
+    and the catalog's parts."""
+
+    @property
+    def uri(self) -> str: ...
 
     def object_url(self, key: str) -> str: ...
+
+    def fetch_all(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes, datetime | None]]: ...
 
     def write_url(self, url: str, body: bytes) -> None: ...
 
@@ -226,8 +233,19 @@ class RedshiftWarehouse(Warehouse):
     def secrets(self) -> tuple[str, ...]:
         return (*super().secrets(), *self.copy.secrets())
 
-    def copy_command(self, table: sa.Table, manifest_url: str, file_format: str = "json") -> CopyCommand:
-        """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``."""
+    def copy_command(
+        self,
+        table: sa.Table,
+        manifest_url: str,
+        file_format: str = "json",
+        compression: Compression | None = None,
+        max_error: int | None = None,
+    ) -> CopyCommand:
+        """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``.
+
+        ``compression`` says how the objects are compressed; ``max_error`` is MAXERROR when some of the feed's
+        error budget is spent already (the catalog's files rejected while it was compacted).
+        """
         csv = file_format == "csv"
         return RoleCopyCommand(
             # CSV maps by position: name the columns in the header's order
@@ -237,6 +255,7 @@ class RedshiftWarehouse(Warehouse):
             format=Format.csv if csv else Format.json,
             # JSON maps by name: the staging columns are the lower-cased keys, so no JSONPaths file is needed
             path_file="auto ignorecase",
+            compression=compression,
             ignore_header=1 if csv else None,
             time_format="epochmillisecs",
             truncate_columns=True,
@@ -245,15 +264,27 @@ class RedshiftWarehouse(Warehouse):
             comp_update=False,
             stat_update=False,
             # COPY fails at MAXERROR errors; the budget fails a run at more than max_errors
-            max_error=self.max_errors + 1,
+            max_error=self.max_errors + 1 if max_error is None else max_error,
             region=self.copy.region,
             **self.copy.credentials(),
         )
 
-    def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
-        """Where this run's manifest of ``feed`` goes: outside song_data/ and log_data/, under the run's key."""
+    def run_folder(self, source: S3Located, run_key: str) -> str:
+        """Where this run's manifests and parts go: outside song_data/ and log_data/, under the run's key."""
         prefix = self.copy.manifest_prefix or source.object_url(MANIFEST_FOLDER)
-        return f"{prefix.rstrip('/')}/{run_key}/{feed}.manifest"
+        return f"{prefix.rstrip('/')}/{run_key}"
+
+    def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
+        """Where this run's manifest of ``feed`` goes."""
+        return f"{self.run_folder(source, run_key)}/{feed}.manifest"
+
+    def slice_count(self) -> int:
+        """The slices a COPY spreads its files over: STV_SLICES on a provisioned cluster. Serverless has no STV
+        tables; there, and where the view shows no slice, the parts are made for
+        :data:`~sparkify.warehouse.compaction.FALLBACK_SLICES`."""
+        if self.serverless:
+            return compaction.FALLBACK_SLICES
+        return int(self.scalar("catalog/slices") or 0) or compaction.FALLBACK_SLICES
 
     def _copy(
         self, table: sa.Table, source: Source, keys: list[str], feed: str, run_key: str, file_format: str = "json"
@@ -267,58 +298,121 @@ class RedshiftWarehouse(Warehouse):
         """
         if not keys:
             return 0
-        if not isinstance(source, S3Located):
-            raise SourceError(
-                f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
-                "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
-            )
-        objects = [source.object_url(key) for key in keys]
-        command = self.copy_command(table, self.manifest_url(source, run_key, feed), file_format)
-        manifest = write_manifest(source, command.data_location, objects)
+        s3 = _s3_located(source)
+        objects = [s3.object_url(key) for key in keys]
+        command = self.copy_command(table, self.manifest_url(s3, run_key, feed), file_format)
+        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
+        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
+        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
+
+        def record_rejects(conn: sa.Connection) -> None:
+            self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
+            conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
+
+        manifest = write_manifest(s3, command.data_location, objects)
         try:
-            failure = self._copy_and_read_errors(command, objects, feed, run_key)
+            failure = self._copy_and_screen(command, feed, run_key, record_rejects, {"source_object": copied})
         finally:
-            _delete_manifest(source, manifest)
+            _delete_manifest(s3, manifest)
         if failure is not None:
-            rejected = self.rejected(run_key, feed)
-            records.check_budget([Staged(feed, 0, rejected)], self.max_errors, source.uri, run_key)
-            raise failure
+            self._fail(failure, feed, source.uri, run_key)
         return self.row_count(table.name)
+
+    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
+        """The song files ``keys`` compacted into a few gzip parts, then one COPY of those through a manifest.
+
+        Each file is screened on the way by ``sparkify.records`` (:mod:`~sparkify.warehouse.compaction`), and
+        its rejects replace those of the files read, as on PostgreSQL; the COPY's own load errors are traced to
+        their song files by part and line. The parts and the manifest are deleted once the COPY has read them.
+        """
+        if not keys:
+            return 0
+        s3 = _s3_located(source)
+        folder = f"{self.run_folder(s3, run_key)}/songs"
+        compacted = compaction.compact_songs(s3, keys, folder, self.slice_count(), self.max_errors)
+        command = None
+        try:
+            if compacted.parts:
+                spent = len(compacted.rejections)
+                url = self.manifest_url(s3, run_key, "songs")
+                command = self.copy_command(
+                    table, url, compression=Compression.gzip, max_error=self.max_errors - spent + 1
+                )
+                write_manifest(s3, url, list(compacted.parts))
+
+            def record_rejects(conn: sa.Connection) -> None:
+                copy_errors = self._copy_errors(conn, compacted) if command is not None else []
+                self.replace_rejects(conn, run_key, "songs", source, keys, [*compacted.rejections, *copy_errors])
+
+            try:
+                failure = self._copy_and_screen(command, "songs", run_key, record_rejects)
+            finally:
+                if command is not None:
+                    _delete_manifest(s3, command.data_location)
+        finally:
+            compaction.delete_parts(s3, compacted.parts)
+        if failure is not None:
+            self._fail(failure, "songs", source.uri, run_key)
+        return self.row_count(table.name) if command is not None else 0
+
+    def _copy_errors(self, conn: sa.Connection, compacted: compaction.Compacted) -> list[Rejection]:
+        """The last COPY's load errors, each named by the song file its part's line came from."""
+        path = "rejects/copy_errors_of_parts_serverless" if self.serverless else "rejects/copy_errors_of_parts"
+        rejections = []
+        for part, line_number, reason, raw_text in conn.execute(self.statement(path)).all():
+            source_object = compacted.source_object(part, line_number)
+            name, line = (source_object, 1) if source_object else (part, line_number)
+            rejections.append(Rejection(name, line, reason, (raw_text or "")[:RAW_TEXT_CHARS]))
+        return rejections
+
+    def _fail(self, failure: sa.exc.DBAPIError, feed: str, uri: str, run_key: str) -> NoReturn:
+        """A COPY that met MAXERROR fails the run with the budget's message (its load errors kept), else its own."""
+        rejected = self.rejected(run_key, feed)
+        records.check_budget([Staged(feed, 0, rejected)], self.max_errors, uri, run_key)
+        raise failure
 
     def create_staging(self, table: sa.Table) -> None:
         """The staging table as the screening needs it (:func:`screened_staging`)."""
         super().create_staging(screened_staging(table))
 
-    def _copy_and_read_errors(
-        self, command: CopyCommand, objects: list[str], feed: str, run_key: str
+    def _copy_and_screen(
+        self,
+        command: CopyCommand | None,
+        feed: str,
+        run_key: str,
+        record_rejects: Callable[[sa.Connection], None],
+        screening: Mapping[str, Any] | None = None,
     ) -> sa.exc.DBAPIError | None:
         """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
-        reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
+        records the feed's rejects (``record_rejects``: the COPY's load errors among them), and moves the
+        staged rows the screening rejects to rejected_records. With no COPY (no good song file), only the
+        rejects are recorded.
 
         Returns the COPY's error, if it failed: the load errors of a COPY that met MAXERROR are read back all
         the same; a COPY refused before loading reads none (``pg_last_copy_id()`` would name an earlier one).
         """
-        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
-        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
-        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
-        screening = {"run_key": run_key, "source_object": copied, "rejected_at": datetime.now(UTC).replace(tzinfo=None)}
         failure = None
         with self.engine.connect() as conn:
-            try:
-                with conn.begin():
-                    conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
-            except sa.exc.DBAPIError as error:
-                failure = self._masked(error)
-                if not _met_maxerror(failure):
-                    # refused before loading (access, manifest, syntax): its session's last COPY is another one
-                    return failure
+            if command is not None:
+                try:
+                    with conn.begin():
+                        conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
+                except sa.exc.DBAPIError as error:
+                    failure = self._masked(error)
+                    if not _met_maxerror(failure):
+                        # refused before loading (access, manifest, syntax): its session's last COPY is another one
+                        return failure
             with conn.begin():
                 conn.execute(self.statement("rejects/lock_rejected_records"))
-                self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
-                conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
-                if failure is None:
+                record_rejects(conn)
+                if command is not None and failure is None:
+                    params = {
+                        "run_key": run_key,
+                        "rejected_at": datetime.now(UTC).replace(tzinfo=None),
+                        **(screening or {}),
+                    }
                     for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
-                        conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), screening)
+                        conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), params)
         return failure
 
     def _masked(self, error: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
@@ -330,22 +424,21 @@ class RedshiftWarehouse(Warehouse):
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         return self._copy(table, source, keys, "events", run_key, source.events_format)
 
-    def stage_songs(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
-        return self._copy(table, source, keys, "songs", run_key)
+
+def _s3_located(source: Source) -> S3Located:
+    """The source, if Redshift can read it: COPY reads from S3 only."""
+    if not isinstance(source, S3Located):
+        raise SourceError(
+            f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
+            "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
+        )
+    return source
 
 
 def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
     """Writes the COPY manifest naming exactly ``objects`` (each mandatory) at ``url``; returns ``url``."""
     body = json.dumps({"entries": [{"url": name, "mandatory": True} for name in objects]}, indent=1)
-    try:
-        source.write_url(url, body.encode())
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise ManifestError(
-            f"could not write Redshift's COPY manifest to {url} ({code}). Give an s3:// prefix the flow's "
-            "credentials may write to and the cluster's role may read: block field manifest_prefix, "
-            "or SPARKIFY_MANIFEST_PREFIX."
-        ) from error
+    compaction.write_object(source, url, body.encode(), "Redshift's COPY manifest")
     return url
 
 
