@@ -379,6 +379,12 @@ def test_a_full_load_copies_the_catalog_as_a_few_gzip_parts_not_one_object_per_s
         for value in s.params
     }
     assert set(songs) <= replaced
+    # the ledger still records every song file read, the bad one too, with its ETag
+    ledger = {
+        r.params[1]: r.params[2] for r in run.received if statement_text(r.sql).startswith("INSERT INTO loaded_objects")
+    }
+    for url in songs:
+        assert ledger[url] == client.head_object(Bucket=bucket, Key=url.removeprefix(f"s3://{bucket}/"))["ETag"]
     # the manifests and the parts are gone
     assert keys_of(wire.s3, bucket, "raw/manifests/") == []
 
