@@ -363,6 +363,7 @@ class S3Source(ListedSource):
         A small object costs a GET's latency, not its bandwidth: :data:`S3_DOWNLOAD_THREADS` GETs are in flight
         at once, and at most :data:`FETCHED_AHEAD` objects wait in memory for the caller to take them.
         """
+        self._client  # noqa: B018 - made here, once: creating a boto3 client is not thread-safe
         with ThreadPoolExecutor(S3_DOWNLOAD_THREADS, thread_name_prefix="sparkify-fetch") as pool:
             pending: deque[tuple[str, Future[tuple[bytes, datetime]]]] = deque()
             try:
