@@ -29,14 +29,14 @@ from sparkify.sources import SourceError
 
 logger = logging.getLogger(__name__)
 
-#: A part's most bytes before compression. Song records compress about 6:1, so a full part is about 10 MB of
+#: A part's most bytes before compression. Song records compress about 5:1, so a full part is about 13 MB of
 #: gzip: inside AWS's 1–125 MB, and small enough to hold in memory while it is compressed.
 PART_BYTES = 64 << 20
 #: The slices parts are made for where the warehouse tells none: Redshift Serverless, which has no STV tables
 #: (AWS documents no slice count for a workgroup). 128 is the default base capacity in RPUs, and a workgroup
 #: was measured to have a slice per RPU (Redshift Research Project, "Amazon Redshift Serverless", 2023); every
-#: base capacity is a multiple of 8, so 128 parts spread evenly over most. The catalog's ~4 MB of records
-#: then make parts of ~30 kB: small, but 128 objects to read instead of ~14,900.
+#: base capacity is a multiple of 8, so 128 parts spread evenly over most. The real catalog's ~5 MB of records
+#: then make parts of ~8 kB of gzip: small, but 128 objects to read instead of ~14,900.
 FALLBACK_SLICES = 128
 #: zlib's default level: within a few percent of the smallest gzip, several times faster than level 9.
 COMPRESS_LEVEL = 6
