@@ -20,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -39,6 +40,7 @@ from sqlalchemy.types import UserDefinedType
 from sparkify import pipeline
 from sparkify.config import RunConfig
 from sparkify.pipeline import DirectRunner
+from sparkify.records import SONG_FIELDS
 from sparkify.run import LoadRun
 from sparkify.sources import (
     EVENT_COLUMNS,
@@ -302,6 +304,8 @@ def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.Bin
 
 #: What a plan reads in place of an object's bytes: an empty file, no record to stage nor to reject.
 PLACEHOLDER_CONTENT = b""
+#: What a plan reads in place of the song files Redshift compacts: one good song, every field null.
+PLANNED_SONG_FILE = json.dumps(dict.fromkeys(SONG_FIELDS)).encode()
 
 
 @dataclass(frozen=True)
@@ -371,8 +375,21 @@ class PlannedS3Source(_PlannedSource):
     def song_objects(self) -> list[SourceObject]:
         return [SourceObject(key, "") for key in self._every_object(SONG_PREFIX, "json")]
 
+    def fetch_all(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes, datetime | None]]:
+        """Each object as :data:`PLANNED_SONG_FILE`: the plan shows the part, manifest and COPY a run sends."""
+        for key in keys:
+            self.recorder.note(
+                f"{key}: a run reads each song file, screens it and writes the good ones into gzip parts."
+            )
+            yield key, PLANNED_SONG_FILE, None
+
     def write_url(self, url: str, body: bytes) -> None:
-        self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects it found.")
+        if url.endswith(".manifest"):
+            self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects to read.")
+        else:
+            self.recorder.note(
+                f"a run writes {url}: a gzip part of the song records (as many parts as a multiple of the slices)."
+            )
 
     def delete_url(self, url: str) -> None:
         self.recorder.note(f"a run deletes {url} once the COPY has read it.")

@@ -263,7 +263,10 @@ def staging_events(name: str) -> sa.Table:
 
 
 def staging_songs(name: str) -> sa.Table:
-    """A run's private copy of the song catalog, columns named like the JSON keys."""
+    """A run's private copy of the song catalog, columns named like the JSON keys, and the file of each row.
+
+    Redshift fills ``source_object`` and ``source_modified_at`` from the compacted parts' keys of the same names.
+    """
     return sa.Table(
         name,
         sa.MetaData(),
@@ -278,6 +281,6 @@ def staging_songs(name: str) -> sa.Table:
         sa.Column("duration", FLOAT),
         sa.Column("year", sa.Integer),
         sa.Column("source_object", TEXT, comment="the song file's URL, as the ledger names it"),
-        sa.Column("source_modified_at", sa.TIMESTAMP, comment="the song file's last modification"),
+        sa.Column("source_modified_at", sa.TIMESTAMP, comment="the song file's last modification (UTC)"),
         redshift_diststyle="EVEN",
     )

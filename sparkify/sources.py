@@ -28,8 +28,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -78,6 +79,8 @@ EVENT_COLUMNS = (
 S3_CLIENT_CONFIG: dict[str, Any] = {"retries": {"mode": "adaptive", "max_attempts": 10}}
 #: Concurrent GETs when downloading many objects; below botocore's default pool of 10 connections.
 S3_DOWNLOAD_THREADS = 8
+#: Objects :meth:`S3Source.fetch_all` holds read ahead of its caller: what bounds its memory.
+FETCHED_AHEAD = 16 * S3_DOWNLOAD_THREADS
 
 
 class SourceError(PipelineError, ValueError):
@@ -515,6 +518,34 @@ class S3Source(ListedSource):
             raise
         with closing(response["Body"]) as body:
             return body.read()
+
+    def fetch(self, key: str) -> tuple[bytes, datetime]:
+        """An object's bytes and its LastModified (naive UTC), from one GET: the version that was read."""
+        response = self._client.get_object(Bucket=self.bucket.bucket_name, Key=self._object_key(key))
+        with closing(response["Body"]) as body:
+            return body.read(), naive_utc(response["LastModified"])
+
+    def fetch_all(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes, datetime]]:
+        """Each object's key, bytes and LastModified, in the order of ``keys``, fetched by a pool of threads.
+
+        A small object costs a GET's latency, not its bandwidth: :data:`S3_DOWNLOAD_THREADS` GETs are in flight
+        at once, and at most :data:`FETCHED_AHEAD` objects wait in memory for the caller to take them.
+        """
+        self._client  # noqa: B018 - made here, once: creating a boto3 client is not thread-safe
+        with ThreadPoolExecutor(S3_DOWNLOAD_THREADS, thread_name_prefix="sparkify-fetch") as pool:
+            pending: deque[tuple[str, Future[tuple[bytes, datetime]]]] = deque()
+            try:
+                for key in keys:
+                    pending.append((key, pool.submit(self.fetch, key)))
+                    if len(pending) >= FETCHED_AHEAD:
+                        key, fetched = pending.popleft()
+                        yield key, *fetched.result()
+                while pending:
+                    key, fetched = pending.popleft()
+                    yield key, *fetched.result()
+            finally:
+                for _, fetched in pending:  # the caller stopped early: what is not started never will be
+                    fetched.cancel()
 
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:

@@ -8,10 +8,11 @@ what lets the flow go on: row counts, one scalar per query. It is no database: t
 answers are stated in :meth:`RecordingRedshift.answer`, small enough to read.
 
 COPY is the exception that earns its keep: like the cluster, the server reads the
-manifest a COPY names from S3 (moto), counts the records of the objects it lists
-(decompressed, for a COPY with GZIP), and fails the COPY when more than MAXERROR of
-them are not JSON objects. The files the flow rejected whole (one reject each, with no
-line and no text) are counted from its INSERTs.
+manifest a COPY names from S3 (moto), reads the objects it lists (decompressed when the
+COPY says GZIP), counts their records, and fails the COPY when more than MAXERROR of
+them are not JSON objects; their load errors answer the queries that read them back.
+The files the flow rejected whole (one reject each, with no line and no text) are
+counted from its INSERTs.
 """
 
 from __future__ import annotations
@@ -76,10 +77,17 @@ class RecordingRedshift:
         self.received: list[Received] = []
         #: Manifests the COPYs named, as the server read them from S3 at COPY time.
         self.manifests: dict[str, dict[str, Any]] = {}
+        #: Each object a COPY read, as it read it (decompressed): the objects are gone once the run is over.
+        self.objects_read: dict[str, bytes] = {}
+        #: What ``select count(*) from stv_slices`` answers: the slices of the cluster.
+        self.slices = 4
+        #: The rows the flow inserted into rejected_records itself (the rejects it found), their values.
+        self.rejects: list[tuple[Any, ...]] = []
         self._rows: dict[str, int] = {}
         #: The UTC days of the events each COPY staged, by staging table.
         self._days: dict[str, set[date]] = {}
-        self._load_errors: dict[int, int] = {}
+        #: Each session's last COPY's load errors: (object, line number, raw line).
+        self._load_errors: dict[int, list[tuple[str, int, str]]] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
         self._rejected_files: dict[tuple[Any, ...], int] = {}
         #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
@@ -111,16 +119,27 @@ class RecordingRedshift:
             return Reply(verb.upper())
         if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
             run_key, feed = params[:2]
-            errors = self._load_errors.pop(session, 0)
+            errors = len(self._load_errors.pop(session, []))
             self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
             return Reply(f"INSERT 0 {errors}")
+        if lowered.startswith("insert into rejected_records") and " values " in lowered:  # rejects the flow found
+            rows = [params[start : start + 7] for start in range(0, len(params), 7)]
+            with self._lock:
+                for row in rows:
+                    self.rejects.append(row)
+                    # a file rejected whole has no line and no text: it is counted apart from the records
+                    counts = self._rejected_files if row[3] is row[5] is None else self._rejected
+                    counts[row[:2]] = counts.get(row[:2], 0) + 1
+            return Reply(f"INSERT 0 {len(rows)}")
+        if verb in ("select", "with") and (
+            "from stl_load_errors" in lowered or "from sys_load_error_detail" in lowered
+        ):
+            columns = (("part", _VARCHAR), ("line_number", _INT8), ("reason", _VARCHAR), ("raw_text", _VARCHAR))
+            errors = self._load_errors.get(session, [])
+            return Reply(f"SELECT {len(errors)}", columns, [(url, line, "x: bad", raw) for url, line, raw in errors])
+        if lowered == "select count(*) as slices from stv_slices":
+            return Reply("SELECT 1", (("slices", _INT8),), [(self.slices,)])
         if verb == "insert":
-            if (
-                lowered.startswith("insert into rejected_records (")
-                and len(params) == 7
-                and params[3] is params[5] is None
-            ):
-                self._rejected_files[params[:2]] = self._rejected_files.get(params[:2], 0) + 1
             return Reply("INSERT 0 1")
         if verb == "delete":
             return Reply("DELETE 0")
@@ -173,19 +192,23 @@ class RecordingRedshift:
         assert " MANIFEST " in f" {text} ", f"a COPY without MANIFEST reads a prefix: {text}"
         manifest = json.loads(self._read_object(manifest_url))
         self.manifests[manifest_url] = manifest
-        good = bad = 0
+        good, bad = 0, []
         days = self._days.setdefault(table, set())
         for entry in manifest["entries"]:
             data = self._read_object(entry["url"])
-            if re.search(r"\bGZIP\b", text):
+            if " GZIP " in f" {text} ":
                 data = gzip.decompress(data)
-            for record in _json_records(data.decode("utf-8", "replace")):
-                good, bad = (good + 1, bad) if isinstance(record, dict) else (good, bad + 1)
-                if isinstance(record, dict) and isinstance(record.get("ts"), int):
-                    days.add((datetime(1970, 1, 1) + timedelta(milliseconds=record["ts"])).date())
+            self.objects_read[entry["url"]] = data
+            for line, record, raw in _json_records(data.decode("utf-8", "replace")):
+                if isinstance(record, dict):
+                    good += 1
+                    if isinstance(record.get("ts"), int):
+                        days.add((datetime(1970, 1, 1) + timedelta(milliseconds=record["ts"])).date())
+                else:
+                    bad.append((entry["url"], line, raw))
         max_error = int(re.search(r"MAXERROR AS (\d+)", text)[1])
         self._load_errors[session] = bad
-        if bad >= max_error:
+        if len(bad) >= max_error:
             return Reply(
                 "",
                 error={
@@ -284,15 +307,17 @@ class RecordingRedshift:
                 _send(stream, b"3", b"")
 
 
-def _json_records(text: str) -> Iterator[Any]:
-    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them; None for a bad line."""
+def _json_records(text: str) -> Iterator[tuple[int, Any, str]]:
+    """The JSON values of an object, one after another as COPY's JSON 'auto' reads them, each with the number of
+    the line it starts on and its text; None for a bad line."""
     decoder, position = json.JSONDecoder(), 0
     while (position := len(text) - len(text[position:].lstrip())) < len(text):
+        line, start = text.count("\n", 0, position) + 1, position
         try:
             record, position = decoder.raw_decode(text, position)
         except ValueError:
             record, position = None, (text.find("\n", position) + 1 or len(text))
-        yield record
+        yield line, record, text[start:position].strip()
 
 
 def statement_text(sql: str) -> str:

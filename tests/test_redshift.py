@@ -292,9 +292,14 @@ LOAD_ERROR_VIEWS = {"stl_load_errors", "sys_load_error_detail"}
 
 
 def load_error_reads(planned: Plan) -> list[Statement]:
-    """The statement each COPY is followed by (after a lock and its rejects cleared) that reads its load errors back."""
+    """The statement after each COPY (and a lock) that reads its load errors back: the events' INSERT them into
+    rejected_records; the catalog's parts' SELECT them, for the flow to name each one's song file."""
     statements = planned.statements
-    reads = [statements[index + 3] for index, s in enumerate(statements) if s.sql.startswith("COPY ")]
+    reads = [
+        next(read for read in statements[index + 1 :] if "load_error" in read.sql.lower())
+        for index, statement in enumerate(statements)
+        if statement.sql.startswith("COPY ")
+    ]
     assert len(reads) == 2
     return reads
 
@@ -314,10 +319,12 @@ def test_each_copy_reads_its_load_errors_from_the_view_its_kind_of_redshift_has(
     host: str, serverless: bool | None, view: str
 ) -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=host, serverless=serverless))
-    for read in load_error_reads(planned):
-        parsed = parse(read.sql)
-        assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
-        assert {table.name for table in parsed.find_all(exp.Table)} & LOAD_ERROR_VIEWS == {view}
+    events, songs = load_error_reads(planned)
+    parsed = parse(events.sql)
+    assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
+    assert isinstance(parse(songs.sql), exp.Select)
+    for read in (events, songs):
+        assert {table.name for table in parse(read.sql).find_all(exp.Table)} & LOAD_ERROR_VIEWS == {view}
 
 
 def test_a_url_to_a_serverless_endpoint_is_serverless() -> None:
@@ -328,17 +335,28 @@ def test_a_url_to_a_serverless_endpoint_is_serverless() -> None:
 
 def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_it_read() -> None:
     planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
-    for read, feed in zip(load_error_reads(planned), ["events", "songs"], strict=True):
-        select = parse(read.sql).expression
-        assert [column.sql("redshift") for column in select.expressions] == [
+    events, songs = load_error_reads(planned)
+    columns = [
+        [
             "$1 /* 'plan' */",
-            f"$2 /* '{feed}' */",
+            "$2 /* 'events' */",
             "TRIM(errors.file_name)",
             "CAST(errors.line_number AS INTEGER)",
             "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message)",
             "NULL",  # SYS_LOAD_ERROR_DETAIL keeps no raw line
             "errors.start_time",
-        ]
+        ],
+        [
+            "TRIM(errors.file_name) AS part",
+            "CAST(errors.line_number AS INTEGER) AS line_number",
+            "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message) AS reason",
+            "NULL AS raw_text",
+        ],
+    ]
+    # the events' errors are inserted with the run and feed as values; the parts' are read back, with none
+    for read, selected, parameters in zip((events, songs), columns, [("plan", "events"), ()], strict=True):
+        select = parse(read.sql).expression if read is events else parse(read.sql)
+        assert [column.sql("redshift") for column in select.expressions] == selected
         (latest_copy,) = parse(read.sql).find_all(exp.CTE)
         assert latest_copy.alias == "latest_copy"
         assert latest_copy.this.sql("redshift") == (
@@ -351,7 +369,7 @@ def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_i
         )
         # the COPY's own errors, whatever objects its manifest listed; the values travel as parameters
         assert select.args.get("where") is None
-        assert read.driver_parameters == ("plan", feed)
+        assert tuple(read.driver_parameters) == parameters
 
 
 def test_the_serverless_read_back_compiles_with_the_redshift_dialect() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
 from sparkify.warehouse.redshift import SCREENING, screened_staging, screening_params
-from tests.factories import event
+from tests.factories import event, song
 
 STAGING = "staging_events_screen"
 EVENTS = [
@@ -90,3 +90,35 @@ def test_the_staged_rows_other_engines_reject_are_moved_to_rejected_records(pg_u
     assert reasons["6"].startswith("ts is not epoch milliseconds")
     assert reasons["4"] == "artist is longer than 1024 bytes"
     assert reasons["8"] == "userAgent is longer than 1024 bytes"
+
+
+def test_a_staged_song_too_wide_for_its_column_is_rejected_under_its_own_song_file(pg_url: str) -> None:
+    """The compacted parts carry each song's file: its reject names that file, not the parts or the COPY."""
+    staging = screened_staging(schema.staging_songs("staging_songs_screen"))
+    wide = "é" * 513  # 1,026 bytes: over the 1,024 of songs.title, within the staging column's 1,028
+    songs = {
+        "s3://b/song_data/A/TRA1.json": song("SO1", "Fine"),
+        "s3://b/song_data/A/TRA2.json": song("SO2", wide),
+        "s3://b/song_data/B/TRA3.json": song("SO3", "Also fine", artist_id="AR" + "X" * 31),  # 33 bytes: over 32
+    }
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        schema.rejected_records.create(conn, checkfirst=True)
+        staging.create(conn)
+        for url, record in songs.items():  # as COPY loads the parts: the fields, the object and its LastModified
+            conn.execute(staging.insert(), {**record, "source_object": url, "source_modified_at": datetime(2018, 1, 1)})
+        redshift = RedshiftDialect_redshift_connector()
+        for path in sql.script(f"{SCREENING}/songs", "redshift"):
+            conn.execute(
+                sa.text(sql.render(path, redshift, {"staging_songs": staging.name})),
+                {"run_key": "r1", "rejected_at": datetime(2018, 11, 2)},
+            )
+        staged = set(conn.execute(sa.text(f"SELECT source_object FROM {staging.name}")).scalars())
+        rejected = conn.execute(
+            sa.text("SELECT source_object, line_number, reason FROM rejected_records WHERE run_key = 'r1'")
+        ).all()
+    assert staged == {"s3://b/song_data/A/TRA1.json"}
+    assert sorted(rejected) == [
+        ("s3://b/song_data/A/TRA2.json", 1, "title is longer than 1024 bytes"),
+        ("s3://b/song_data/B/TRA3.json", 1, "artist_id is longer than 32 bytes"),
+    ]

@@ -9,10 +9,11 @@ what Redshift would have received.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ from flows.etl.flow import RunSummary, sparkify_etl
 from sparkify import schema
 from sparkify.blocks import WarehouseConnection
 from sparkify.plan import PLAN_RUN_KEY, plan
-from sparkify.records import TooManyBadRecordsError
+from sparkify.records import SONG_FIELDS, TooManyBadRecordsError, parse_song
 from sparkify.window import Window
+from tests.factories import song
 from tests.redshift_wire import Received, RecordingRedshift, redirected, statement_text
 from tests.samples import CATALOG, EVENTS, new_bucket, use_s3, write_feeds
 from tests.services import S3Server, s3_client, upload_tree
@@ -55,6 +57,10 @@ class WireRun:
     bucket: str
     summary: RunSummary | None = None
     error: BaseException | None = None
+    #: Each object a COPY read, decompressed, as the recorder read it from S3 at COPY time.
+    objects_read: dict[str, bytes] = field(default_factory=dict)
+    #: The rows the flow inserted into rejected_records one by one, their values in the INSERT's order.
+    rejects: list[tuple[Any, ...]] = field(default_factory=list)
 
     def copies(self) -> list[Received]:
         return [r for r in self.received if statement_text(r.sql).startswith("COPY ")]
@@ -153,6 +159,7 @@ def run_flow(
     except Exception as error:  # the failing runs are judged by the tests
         run.error = error
     run.received, run.manifests, run.log = list(recorder.received), dict(recorder.manifests), caplog.text
+    run.objects_read, run.rejects = dict(recorder.objects_read), list(recorder.rejects)
     return run
 
 
@@ -248,6 +255,19 @@ def manifest_urls(run: WireRun, feed: str) -> list[str]:
     return [entry["url"] for entry in entries]
 
 
+def song_parts(run: WireRun) -> list[str]:
+    """The catalog's parts the songs COPY read: gzip parts under the run's folder beside its manifests."""
+    parts = manifest_urls(run, "songs")
+    folder = f"s3://{run.bucket}/raw/manifests/{run_key_of(run)}/songs/"
+    assert parts == [f"{folder}part-{index:05d}.json.gz" for index in range(len(parts))]
+    return parts
+
+
+def part_records(run: WireRun, parts: list[str]) -> list[dict[str, Any]]:
+    """Every record of the parts, as the cluster read them (one JSON object a line)."""
+    return [json.loads(line) for part in parts for line in run.objects_read[part].decode().splitlines()]
+
+
 def test_a_full_load_sends_only_what_redshift_accepts(
     tmp_path: Path,
     wire: Wire,
@@ -266,7 +286,10 @@ def test_a_full_load_sends_only_what_redshift_accepts(
     # exactly the listed objects: the .bak and .tmp beside a day file are not read
     assert manifest_urls(run, "events") == expected_events
     assert f"s3://{bucket}/raw/{day}.bak" not in expected_events and len(expected_events) == 3
-    assert manifest_urls(run, "songs") == expected_songs and len(expected_songs) == len(CATALOG)
+    # the song files compacted into gzip parts (as many as the songs here: fewer than the cluster's 4 slices)
+    parts = song_parts(run)
+    assert len(parts) == len(CATALOG) == len(expected_songs)
+    assert sorted(record["source_object"] for record in part_records(run, parts)) == expected_songs
     # what the cluster counted in those objects is what the run says it staged
     assert (run.summary.staged_events, run.summary.staged_songs) == (len(EVENTS), len(CATALOG))
     for copy, feed in ((run.copy_of("events"), "events"), (run.copy_of("songs"), "songs")):
@@ -276,13 +299,16 @@ def test_a_full_load_sends_only_what_redshift_accepts(
         for option in (f"IAM_ROLE '{ROLE}'", "MANIFEST", f"MAXERROR AS {BUDGET + 1}", "REGION 'us-west-2'"):
             assert option in options
         assert "CREDENTIALS" not in options
+        assert (" GZIP " in f" {options} ") == (feed == "songs")
         assert isinstance(parse(copy.sql), exp.Copy)
     # the load errors are read back by the COPY's query id, in the same session, after it committed
     for copy in run.copies():
         after = run.received[run.received.index(copy) + 1 :]
         feed = "events" if copy.sql.startswith("COPY staging_events_") else "songs"
-        read = next(s for s in after if "stl_load_errors" in s.sql and s.params[1] == feed)
+        # the events' into rejected_records at once; the parts' into the flow, which names each one's song file
+        read = next(s for s in after if "stl_load_errors" in s.sql and (s.params[1:2] == (feed,) or not s.params))
         assert read.session == copy.session and "pg_last_copy_id()" in read.sql
+        assert statement_text(read.sql).startswith("INSERT" if feed == "events" else "SELECT")
     # after each COPY, one locked transaction reads its load errors and moves the rows the screening rejects
     for feed in ("events", "songs"):
         (screening,) = [t for t in run.transactions() if any(f"UPDATE staging_{feed}_" in s.sql for s in t)]
@@ -293,12 +319,76 @@ def test_a_full_load_sends_only_what_redshift_accepts(
             ["INSERT", "INTO"],
             ["DELETE", "FROM"],
         ]
-        assert "stl_load_errors" in texts[-4]
-    # the manifests are removed once read
+        assert any("stl_load_errors" in text for text in texts[1:-3])
+    # the slice count was asked once, before the parts were made
+    (slices,) = [r for r in run.received if "stv_slices" in r.sql]
+    assert run.received.index(slices) < run.received.index(run.copy_of("songs"))
+    # the manifests and the parts are removed once read
     assert keys_of(wire.s3, bucket, "raw/manifests/") == []
     assert_the_plan_is_the_traffic(run, "wire-redshift")
     for secret in (PASSWORD,):
         assert secret not in run.log
+
+
+def test_a_full_load_copies_the_catalog_as_a_few_gzip_parts_not_one_object_per_song(
+    tmp_path: Path,
+    wire: Wire,
+) -> None:
+    extra = {
+        f"song_data/C/{index % 4}/TRC{index:04d}.json": json.dumps(song(f"SOC{index:04d}", f"Extra {index}")).encode()
+        for index in range(40)
+    }
+    bad = "song_data/C/X/TRCBAD.json"
+    bucket = wire.bucket(tmp_path, {**extra, bad: b"not a song"})
+    songs = [f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/song_data/")]
+    good = [url for url in songs if url != f"s3://{bucket}/raw/{bad}"]
+    wire.recorder.slices = 4
+
+    run = wire.run(bucket)
+
+    assert run.error is None, run.error
+    assert_redshift_accepts(run)
+    # one COPY of 4 parts (a multiple of the 4 slices) instead of one object per song file
+    assert len(songs) == len(CATALOG) + 41
+    parts = song_parts(run)
+    assert len(parts) == 4
+    # the parts hold every good song file's record exactly once, with its object and that object's LastModified
+    written = part_records(run, parts)
+    assert sorted(record["source_object"] for record in written) == good
+    client = s3_client(wire.s3)
+    for record in written:
+        stored = client.get_object(Bucket=bucket, Key=record["source_object"].removeprefix(f"s3://{bucket}/"))
+        assert {name: record[name] for name in SONG_FIELDS} == json.loads(stored["Body"].read())
+        assert record["source_modified_at"] == round(stored["LastModified"].timestamp() * 1000)
+    assert (run.summary.staged_songs, run.summary.rejected_songs) == (len(good), 1)
+    # the bad file is in rejected_records, named by its object, as PostgreSQL names it; it spent the budget
+    (reject,) = [values for values in run.rejects if values[1] == "songs"]
+    assert reject[:6] == (
+        run_key_of(run),
+        "songs",
+        f"s3://{bucket}/raw/{bad}",
+        1,
+        parse_song(b"not a song"),
+        "not a song",
+    )
+    assert f"MAXERROR AS {BUDGET}" in run.copy_of("songs").sql
+    # the rejects of every song file read were replaced first, the bad one's among them
+    (screening,) = [t for t in run.transactions() if any("UPDATE staging_songs_" in s.sql for s in t)]
+    replaced = {
+        value
+        for s in screening
+        if statement_text(s.sql).startswith("DELETE FROM rejected_records")
+        for value in s.params
+    }
+    assert set(songs) <= replaced
+    # the ledger still records every song file read, the bad one too, with its ETag
+    ledger = {
+        r.params[1]: r.params[2] for r in run.received if statement_text(r.sql).startswith("INSERT INTO loaded_objects")
+    }
+    for url in songs:
+        assert ledger[url] == client.head_object(Bucket=bucket, Key=url.removeprefix(f"s3://{bucket}/"))["ETag"]
+    # the manifests and the parts are gone
+    assert keys_of(wire.s3, bucket, "raw/manifests/") == []
 
 
 def test_an_hourly_run_copies_its_day_file_through_a_manifest_under_the_named_prefix(
@@ -341,7 +431,12 @@ def test_on_serverless_the_load_errors_are_read_from_sys_views_in_a_locked_trans
     assert len(reads) == 2 and not any("stl_load_errors" in r.sql for r in run.received)
     # each in the session of its COPY, the feeds' COPYs having run side by side in two sessions
     assert sorted(r.session for r in reads) == sorted(c.session for c in run.copies())
-    assert manifest_urls(run, "songs") == [f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/song_data/")]
+    # no STV tables there: no slice count asked; parts for the fallback's 128 slices, one per song here
+    assert not any("stv_slices" in r.sql for r in run.received)
+    parts = song_parts(run)
+    assert len(parts) == len(CATALOG)
+    songs = [f"s3://{bucket}/{key}" for key in keys_of(wire.s3, bucket, "raw/song_data/")]
+    assert sorted(record["source_object"] for record in part_records(run, parts)) == songs
     assert all(f"MAXERROR AS {BUDGET + 1}" in copy.sql for copy in run.copies())
     assert_the_plan_is_the_traffic(run, "wire-serverless")
 

@@ -3,9 +3,13 @@
 Staging is Redshift's ``COPY``, built by sqlalchemy-redshift's ``CopyCommand`` (it
 validates the credentials) and compiled with its values written in by the dialect:
 Redshift accepts no bind parameter in COPY. Each feed is one COPY of a manifest
-listing exactly the objects the run found (a key in ``FROM`` would be a prefix:
-``x.json`` also loads ``x.json.bak``); nothing streams through this process. The
-star schema's distribution and sort keys come from ``sparkify.schema``'s table options.
+listing exactly the objects to read (a key in ``FROM`` would be a prefix:
+``x.json`` also loads ``x.json.bak``). The event logs are COPYed as they are (judged
+first, whole files by ``sparkify.records``); the
+song files, thousands of tiny objects, are first compacted by this process into a
+few gzip parts (``sparkify.warehouse.compaction``), as many as a multiple of the
+cluster's slices, which the COPY reads instead. The star schema's distribution and
+sort keys come from ``sparkify.schema``'s table options.
 
 Runs and their tasks write the same tables at once, and Redshift's serializable
 isolation aborts one of two transactions that read and write a table in a cycle
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 import botocore.exceptions
 import sqlalchemy as sa
@@ -32,9 +37,10 @@ from sqlalchemy_redshift.commands import Compression, CopyCommand, Format, visit
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
-from sparkify.records import Staged
+from sparkify.records import RAW_TEXT_CHARS, Rejection, Staged
 from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, Source, SourceError, SourceObject
+from sparkify.warehouse import compaction
 from sparkify.warehouse.base import Capabilities, Warehouse
 
 if TYPE_CHECKING:
@@ -54,6 +60,9 @@ logger = logging.getLogger(__name__)
 
 #: Where a run's COPY manifests go by default: a folder of the source's root, beside song_data/ and log_data/.
 MANIFEST_FOLDER = "manifests"
+#: How much earlier than this process's clock a COPY may have started by the cluster's: its load errors are read
+#: as those of this session's latest COPY since then (SYS_LOAD_HISTORY).
+COPY_CLOCK_MARGIN = timedelta(minutes=10)
 #: Stands for every secret in a statement shown in an error.
 MASK = "***"
 #: Compiles COPY with its values written in. Its paramstyle is not the driver's ``format`` on purpose: a COPY is
@@ -98,8 +107,7 @@ class CopyConfigError(ValueError):
     """Redshift's COPY has no way to read the source bucket."""
 
 
-class ManifestError(SourceError):
-    """The flow could not write the COPY manifest where it was told to."""
+ManifestError = compaction.ManifestError
 
 
 @runtime_checkable
@@ -243,11 +251,17 @@ class RedshiftWarehouse(Warehouse):
         return (*super().secrets(), *self.copy.secrets())
 
     def copy_command(
-        self, table: sa.Table, manifest_url: str, file_format: str = "json", gzip: bool = False
+        self,
+        table: sa.Table,
+        manifest_url: str,
+        file_format: str = "json",
+        compression: Compression | None = None,
+        max_error: int | None = None,
     ) -> CopyCommand:
         """One COPY of the JSON (or CSV event log) objects the manifest at ``manifest_url`` lists into ``table``.
 
-        ``gzip``: the objects are gzip-compressed (one COPY reads one compression).
+        ``compression``: how the objects are compressed (one COPY reads one compression); ``max_error``: MAXERROR
+        when some of the feed's error budget is spent already (song files rejected while they were compacted).
         """
         csv = file_format == "csv"
         return RoleCopyCommand(
@@ -259,7 +273,7 @@ class RedshiftWarehouse(Warehouse):
             # JSON maps by name: the staging columns are the lower-cased keys, so no JSONPaths file is needed
             path_file="auto ignorecase",
             ignore_header=1 if csv else None,
-            compression=Compression.gzip if gzip else None,
+            compression=compression,
             time_format="epochmillisecs",
             truncate_columns=True,
             # JSON: an empty text stays empty, as on the other engines (CSV: an empty field is NULL there too)
@@ -268,42 +282,45 @@ class RedshiftWarehouse(Warehouse):
             comp_update=False,
             stat_update=False,
             # COPY fails at MAXERROR errors; the budget fails a run at more than max_errors
-            max_error=self.max_errors + 1,
+            max_error=self.max_errors + 1 if max_error is None else max_error,
             region=self.copy.region,
             **self.copy.credentials(),
         )
 
-    def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
-        """Where this run's manifest of ``feed`` goes: outside song_data/ and log_data/, under the run's key."""
-        return f"{self._run_folder(source, run_key)}/{feed}.manifest"
-
-    def _run_folder(self, source: S3Located, run_key: str) -> str:
-        """The run's own folder beside the source's (or under the manifest prefix): manifests and copies."""
+    def run_folder(self, source: S3Located, run_key: str) -> str:
+        """The run's own folder beside the source's (or under the manifest prefix): manifests, parts, copies."""
         prefix = self.copy.manifest_prefix or source.object_url(MANIFEST_FOLDER)
         return f"{prefix.rstrip('/')}/{run_key}"
+
+    def manifest_url(self, source: S3Located, run_key: str, feed: str) -> str:
+        """Where this run's manifest of ``feed`` goes: outside song_data/ and log_data/, under the run's key."""
+        return f"{self.run_folder(source, run_key)}/{feed}.manifest"
+
+    def slice_count(self) -> int:
+        """The slices a COPY spreads its files over: STV_SLICES on a provisioned cluster. Serverless has no STV
+        tables; there, and where the view shows no slice, the parts are made for
+        :data:`~sparkify.warehouse.compaction.FALLBACK_SLICES`."""
+        if self.serverless:
+            return compaction.FALLBACK_SLICES
+        return int(self.scalar("catalog/slices") or 0) or compaction.FALLBACK_SLICES
 
     def _copy(
         self, table: sa.Table, source: Source, keys: list[str], feed: str, run_key: str, file_format: str = "json"
     ) -> int:
-        """COPYs exactly the objects ``keys`` names, through a manifest; returns the rows the table then holds.
+        """COPYs exactly the event logs ``keys`` names, through a manifest; returns the rows the table then holds.
 
-        Event logs are judged first (``records.judge_files``): those rejected whole are not copied, one reject
+        They are judged first (``records.judge_files``): those rejected whole are not copied, one reject
         each; the gzip ones go in a COPY of their own, with GZIP; a JSON log starting with a byte-order mark is
         copied from a copy without it, written to the run's folder and deleted afterwards (the rules drop it;
         Redshift documents no such thing). The records a COPY skipped (up to MAXERROR) are read back from its
-        load errors into ``rejected_records``, replacing the rejects of the objects it read: from
-        STL_LOAD_ERRORS on a provisioned cluster (it keeps the raw line), from SYS_LOAD_ERROR_DETAIL on
-        Serverless (no STL there). A COPY that met MAXERROR fails the run with the budget's message, its load
-        errors kept.
+        load errors (SYS_LOAD_ERROR_DETAIL, on provisioned clusters and Serverless alike) into ``rejected_records``,
+        replacing the rejects of the objects it read. A COPY that met MAXERROR fails the run with the budget's
+        message, its load errors kept.
         """
         if not keys:
             return 0
-        if not isinstance(source, S3Located):
-            raise SourceError(
-                f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
-                "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
-            )
-        files = records.judge_files(source, keys) if feed == "events" else records.Files(list(keys))
+        source = _s3_located(source)
+        files = records.judge_files(source, keys)
         if files.rejections:
             with self.engine.begin() as conn:
                 conn.execute(self.statement("locks/lock_tables", {"tables": [schema.rejected_records.name]}))
@@ -340,21 +357,31 @@ class RedshiftWarehouse(Warehouse):
         """One COPY of ``keys`` (those in ``copies`` read from their copy there) through the manifest ``name``."""
         objects = [source.object_url(key) for key in keys]
         read = [copies.get(key) or url for key, url in zip(keys, objects, strict=True)]
-        command = self.copy_command(table, self.manifest_url(source, run_key, name), file_format, gzip)
+        compression = Compression.gzip if gzip else None
+        command = self.copy_command(table, self.manifest_url(source, run_key, name), file_format, compression)
         manifest = write_manifest(source, command.data_location, read)
         renamed = {copy: url for copy, url in zip(read, objects, strict=True) if copy != url}
+        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
+        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
+
+        def record_rejects(conn: sa.Connection, copy_started_at: datetime) -> None:
+            self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
+            params = {"run_key": run_key, "feed": feed, "copy_started_at": copy_started_at}
+            conn.execute(self.statement("rejects/copy_errors"), params)
+            for copy, object_name in renamed.items():
+                params = {"run_key": run_key, "feed": feed, "copy": copy, "source_object": object_name}
+                conn.execute(self.statement("rejects/rename_object"), params)
+
         try:
-            failure = self._copy_and_read_errors(command, objects, feed, run_key, renamed)
+            failure = self._copy_and_screen(command, feed, run_key, record_rejects, copied)
         finally:
             _delete_manifest(source, manifest)
         if failure is not None:
-            counted = Staged(feed, 0, self.rejected(run_key, feed), files_rejected=self.rejected_files(run_key, feed))
-            records.check_budget([counted], self.max_errors, source.uri, run_key)
-            raise failure
+            self._fail(failure, feed, source.uri, run_key)
 
     def _without_bom(self, source: S3Located, files: records.Files, key: str, run_key: str) -> str:
         """A copy of an event log without its byte-order mark (decompressed, when it was gzip) in the run's folder."""
-        url = f"{self._run_folder(source, run_key)}/{key}"
+        url = f"{self.run_folder(source, run_key)}/{key}"
         with files.open(source, key) as stream:  # type: ignore[arg-type]
             body = stream.read().removeprefix(records.BOM)
         try:
@@ -372,46 +399,99 @@ class RedshiftWarehouse(Warehouse):
         """The staging table as the screening needs it (:func:`screened_staging`)."""
         super().create_staging(screened_staging(table))
 
-    def _copy_and_read_errors(
+    def _copy_and_screen(
         self,
-        command: CopyCommand,
-        objects: list[str],
+        command: CopyCommand | None,
         feed: str,
         run_key: str,
-        renamed: dict[str, str] | None = None,
+        record_rejects: Callable[[sa.Connection, datetime], None],
+        copied: str = "",
     ) -> sa.exc.DBAPIError | None:
         """The COPY commits alone; then, in the same session, a transaction that LOCKs rejected_records first,
-        reads the COPY's load errors back, and moves the staged rows the screening rejects to rejected_records.
-        The load errors of an object read from a copy (``renamed``: copy to object) are given the object's name.
+        records the feed's rejects (``record_rejects``: the COPY's load errors among them), and moves the
+        staged rows the screening rejects to rejected_records (named ``copied`` where a row does not know its
+        object). With no COPY (no good song file), only the rejects are recorded.
 
         Returns the COPY's error, if it failed: the load errors of a COPY that met MAXERROR are read back all
-        the same; a COPY refused before loading reads none (``pg_last_copy_id()`` would name an earlier one).
+        the same; a COPY refused before loading has none (the session's latest COPY would be another one).
         """
-        load_errors = "rejects/copy_errors_serverless" if self.serverless else "rejects/copy_errors"
-        # a staged row no longer knows its file: its rejects name what the COPY read, the same on a re-run
-        copied = objects[0] if len(objects) == 1 else f"{len(objects)} objects, {objects[0]} to {objects[-1]}"
-        screening = screening_params(run_key, copied, datetime.now(UTC).replace(tzinfo=None))
         failure = None
+        # SYS_LOAD_HISTORY knows the COPY by this session and its start: a little before, for the cluster's clock
+        copy_started_at = datetime.now(UTC).replace(tzinfo=None) - COPY_CLOCK_MARGIN
         with self.engine.connect() as conn:
-            try:
-                with conn.begin():
-                    conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
-            except sa.exc.DBAPIError as error:
-                failure = self._masked(error)
-                if not _met_maxerror(failure):
-                    # refused before loading (access, manifest, syntax): its session's last COPY is another one
-                    return failure
+            if command is not None:
+                try:
+                    with conn.begin():
+                        conn.exec_driver_sql(copy_sql(command), execution_options={"no_parameters": True})
+                except sa.exc.DBAPIError as error:
+                    failure = self._masked(error)
+                    if not _met_maxerror(failure):
+                        # refused before loading (access, manifest, syntax): its session's last COPY is another one
+                        return failure
             with conn.begin():
                 conn.execute(self.statement("locks/lock_tables", {"tables": [schema.rejected_records.name]}))
-                self.delete_rejects(conn, feed, list(dict.fromkeys([*objects, copied])))
-                conn.execute(self.statement(load_errors), {"run_key": run_key, "feed": feed})
-                for copy, name in (renamed or {}).items():
-                    params = {"run_key": run_key, "feed": feed, "copy": copy, "source_object": name}
-                    conn.execute(self.statement("rejects/rename_object"), params)
-                if failure is None:
+                record_rejects(conn, copy_started_at)
+                if command is not None and failure is None:
+                    screening = screening_params(run_key, copied, datetime.now(UTC).replace(tzinfo=None))
                     for path in sql.script(f"{SCREENING}/{feed}", self.dialect.name):
                         conn.execute(self.statement(path, {f"staging_{feed}": command.table.name}), screening)
         return failure
+
+    def _fail(self, failure: sa.exc.DBAPIError, feed: str, uri: str, run_key: str) -> NoReturn:
+        """A COPY that met MAXERROR fails the run with the budget's message (its load errors kept), else its own."""
+        counted = Staged(feed, 0, self.rejected(run_key, feed), files_rejected=self.rejected_files(run_key, feed))
+        records.check_budget([counted], self.max_errors, uri, run_key)
+        raise failure
+
+    def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
+        """The song files ``songs`` compacted into a few gzip parts, then one COPY of those through a manifest.
+
+        Each file is screened on the way by ``sparkify.records`` (:mod:`~sparkify.warehouse.compaction`), and
+        its rejects replace those of the files read, as on PostgreSQL; the COPY's own load errors are traced to
+        their song files by part and line. The parts and the manifest are deleted once the COPY has read them.
+        """
+        if not songs:
+            return 0
+        keys = [song.key for song in songs]
+        s3 = _s3_located(source)
+        folder = f"{self.run_folder(s3, run_key)}/songs"
+        compacted = compaction.compact_songs(s3, keys, folder, self.slice_count(), self.max_errors)
+        command = None
+        try:
+            if compacted.parts:
+                spent = len(compacted.rejections)
+                url = self.manifest_url(s3, run_key, "songs")
+                command = self.copy_command(
+                    table, url, compression=Compression.gzip, max_error=self.max_errors - spent + 1
+                )
+                write_manifest(s3, url, list(compacted.parts))
+
+            def record_rejects(conn: sa.Connection, copy_started_at: datetime) -> None:
+                errors = self._copy_errors(conn, compacted, copy_started_at) if command is not None else []
+                self.replace_rejects(conn, run_key, "songs", source, keys, [*compacted.rejections, *errors])
+
+            try:
+                failure = self._copy_and_screen(command, "songs", run_key, record_rejects)
+            finally:
+                if command is not None:
+                    _delete_manifest(s3, command.data_location)
+        finally:
+            compaction.delete_parts(s3, compacted.parts)
+        if failure is not None:
+            self._fail(failure, "songs", source.uri, run_key)
+        return self.row_count(table.name) if command is not None else 0
+
+    def _copy_errors(
+        self, conn: sa.Connection, compacted: compaction.Compacted, copy_started_at: datetime
+    ) -> list[Rejection]:
+        """The last COPY's load errors, each named by the song file its part's line came from."""
+        rejections = []
+        found = conn.execute(self.statement("rejects/copy_errors_of_parts"), {"copy_started_at": copy_started_at})
+        for part, line_number, reason, raw_text in found.all():
+            source_object = compacted.source_object(part, line_number)
+            name, line = (source_object, 1) if source_object else (part, line_number)
+            rejections.append(Rejection(name, line, reason, (raw_text or "")[:RAW_TEXT_CHARS]))
+        return rejections
 
     def _masked(self, error: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
         """SQLAlchemy puts the statement in its errors: a COPY with access keys holds them."""
@@ -422,22 +502,21 @@ class RedshiftWarehouse(Warehouse):
     def stage_events(self, table: sa.Table, source: Source, keys: list[str], run_key: str = "") -> int:
         return self._copy(table, source, keys, "events", run_key, source.events_format)
 
-    def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
-        return self._copy(table, source, [song.key for song in songs], "songs", run_key)
+
+def _s3_located(source: Source) -> S3Located:
+    """The source, if Redshift can read it: COPY reads from S3 only."""
+    if not isinstance(source, S3Located):
+        raise SourceError(
+            f"Redshift loads with COPY, which reads from S3: {source.uri} is not in S3. "
+            "Give an s3://bucket/prefix source (or load a local folder into DuckDB or PostgreSQL)."
+        )
+    return source
 
 
 def write_manifest(source: S3Located, url: str, objects: list[str]) -> str:
     """Writes the COPY manifest naming exactly ``objects`` (each mandatory) at ``url``; returns ``url``."""
     body = json.dumps({"entries": [{"url": name, "mandatory": True} for name in objects]}, indent=1)
-    try:
-        source.write_url(url, body.encode())
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise ManifestError(
-            f"could not write Redshift's COPY manifest to {url} ({code}). Give an s3:// prefix the flow's "
-            "credentials may write to and the cluster's role may read: block field manifest_prefix, "
-            "or SPARKIFY_MANIFEST_PREFIX."
-        ) from error
+    compaction.write_object(source, url, body.encode(), "Redshift's COPY manifest")
     return url
 
 
