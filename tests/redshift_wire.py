@@ -118,7 +118,7 @@ class RecordingRedshift:
         if verb in ("begin", "commit", "rollback", "lock", "create", "drop", "alter"):
             return Reply(verb.upper())
         if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
-            run_key, feed = params[:2]
+            _copy_started_at, run_key, feed = params
             errors = len(self._load_errors.pop(session, []))
             self._rejected[run_key, feed] = self._rejected.get((run_key, feed), 0) + errors
             return Reply(f"INSERT 0 {errors}")

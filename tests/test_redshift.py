@@ -335,43 +335,48 @@ def test_a_url_to_a_serverless_endpoint_is_serverless() -> None:
     assert not connect("redshift+redshift_connector://etl@cluster.example:5439/dev").serverless
 
 
-def test_serverless_reads_the_errors_of_this_sessions_last_copy_of_the_objects_it_read() -> None:
-    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=SERVERLESS_HOST))
+@pytest.mark.parametrize("host", [SERVERLESS_HOST, "sparkify.abc123.us-west-2.redshift.amazonaws.com"])
+def test_the_load_errors_read_are_this_sessions_last_copys_since_the_run_started_it(host: str) -> None:
+    planned = plan(SOURCE, block=redshift_block(iam_role_arn=ROLE, host=host))
     events, songs = load_error_reads(planned)
     columns = [
         [
-            "$1 /* 'plan' */",
-            "$2 /* 'events' */",
+            "$2",
+            "$3",
             "TRIM(errors.file_name)",
             "CAST(errors.line_number AS INTEGER)",
-            "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message)",
+            "COALESCE(TRIM(errors.column_name), '') || ': ' || COALESCE(TRIM(errors.error_message), 'load error')",
             "NULL",  # SYS_LOAD_ERROR_DETAIL keeps no raw line
             "errors.start_time",
         ],
         [
             "TRIM(errors.file_name) AS part",
             "CAST(errors.line_number AS INTEGER) AS line_number",
-            "TRIM(errors.column_name) || ': ' || TRIM(errors.error_message) AS reason",
+            "COALESCE(TRIM(errors.column_name), '') || ': ' || COALESCE(TRIM(errors.error_message), 'load error') "
+            "AS reason",
             "NULL AS raw_text",
         ],
     ]
-    # the events' errors are inserted with the run and feed as values; the parts' are read back, with none
-    for read, selected, parameters in zip((events, songs), columns, [("plan", "events"), ()], strict=True):
-        select = parse(read.sql).expression if read is events else parse(read.sql)
+    # the events' errors are inserted with the run and feed as values; the parts' are read back
+    for read, selected in zip((events, songs), columns, strict=True):
+        sent = re.sub(r" /\* .*? \*/", "", read.sql)  # as sent: the plan shows each bound value in a comment
+        select = parse(sent).expression if read is events else parse(sent)
         assert [column.sql("redshift") for column in select.expressions] == selected
-        (latest_copy,) = parse(read.sql).find_all(exp.CTE)
-        assert latest_copy.alias == "latest_copy"
-        assert latest_copy.this.sql("redshift") == (
+        (this_copy,) = parse(sent).find_all(exp.CTE)
+        assert this_copy.alias == "this_copy"
+        # this session's latest COPY since the run started it: a session id is reused only by later sessions
+        assert this_copy.this.sql("redshift") == (
             "SELECT query_id, transaction_id FROM sys_load_history "
-            "WHERE session_id = PG_BACKEND_PID() ORDER BY start_time DESC LIMIT 1"
+            "WHERE session_id = PG_BACKEND_PID() AND start_time >= $1 ORDER BY start_time DESC LIMIT 1"
         )
         (join,) = select.args["joins"]
         assert join.args["on"].sql("redshift") == (
-            "errors.query_id = latest_copy.query_id AND errors.transaction_id = latest_copy.transaction_id"
+            "errors.query_id = this_copy.query_id AND errors.transaction_id = this_copy.transaction_id"
         )
         # the COPY's own errors, whatever objects its manifest listed; the values travel as parameters
         assert select.args.get("where") is None
-        assert tuple(read.driver_parameters) == parameters
+        started, *values = read.driver_parameters
+        assert isinstance(started, datetime) and tuple(values) == (("plan", "events") if read is events else ())
 
 
 def test_the_load_error_read_back_compiles_with_the_redshift_dialect() -> None:
@@ -387,7 +392,7 @@ def test_the_load_error_read_back_compiles_with_the_redshift_dialect() -> None:
     literal = str(statement.compile(dialect=warehouse.engine.dialect, compile_kwargs={"literal_binds": True}))
     parsed = parse(literal)
     assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
-    assert parsed.find(exp.Join).this.name == "latest_copy"
+    assert parsed.find(exp.Join).this.name == "this_copy"
 
 
 def test_the_manifest_prefix_comes_from_the_block_else_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
