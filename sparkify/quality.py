@@ -85,6 +85,8 @@ class Test:
     per_replaced_part: bool = False
     #: Whether a check's threshold is the bound it passes by (freshness, volume) or what its measure counts (delivery).
     threshold_bounds: bool = True
+    #: Declared twice, a warning and an error, so each check of it is named with its severity.
+    graded: bool = False
 
     def expectation(self, threshold: float | None = None) -> str:
         minimum, maximum = self.bounds(threshold)
@@ -115,11 +117,15 @@ TESTS: dict[str, Test] = {
         per_replaced_part=True,
     ),
     # the newest play, against the window's end
-    "freshness": Test(None, unit="minutes between the window's end and the newest play"),
+    "freshness": Test(None, unit="minutes between the window's end and the newest play", graded=True),
     # the window's days without a readable event file
-    "delivered": Test(None, unit="days of the window without a readable event file", threshold_bounds=False),
+    "delivered": Test(
+        None, unit="days of the window without a readable event file", threshold_bounds=False, graded=True
+    ),
     # the window's plays against the median of the same window on each of the 7 days before
-    "volume": Test(None, minimum=0, maximum=None, unit="of the median plays of the same window on the 7 days before"),
+    "volume": Test(
+        None, minimum=0, maximum=None, unit="of the median plays of the same window on the 7 days before", graded=True
+    ),
 }
 
 
@@ -153,7 +159,7 @@ class Check:
             target += f" -> {self.parent}"
         if self.accepted_values:
             target += f" in {{{', '.join(self.accepted_values)}}}"
-        suffix = f" {self.severity}" if self.threshold else ""
+        suffix = f" {self.severity}" if TESTS[self.test].graded else ""
         return f"{self.test}({target}){suffix}"
 
     def identifiers(self, run_tables: Mapping[str, str]) -> dict[str, str]:

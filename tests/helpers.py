@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sparkify import pipeline
 from sparkify.config import RunConfig
-from sparkify.pipeline import DirectRunner
+from sparkify.pipeline import DirectRunner, RunSummary
 from sparkify.run import LoadRun
 from sparkify.schema import STAR_SCHEMA
 from sparkify.warehouse import connect
@@ -40,14 +40,22 @@ def star_contents(url: str) -> dict[str, list[tuple[Any, ...]]]:
     return contents
 
 
-def run_steps(source: Path, url: str, window_start: datetime | None = None, window_end: datetime | None = None) -> None:
+def run_steps(
+    source: Path | str,
+    url: str,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+    **options: Any,
+) -> RunSummary:
     """Every step of a run, in the flow's order, without Prefect: for tests of the SQL's rules, not of the flow.
 
-    Every quality check must pass, as the flow's would (a failed one raises).
+    Every error-level quality check must pass, as the flow's would (a failed one raises DataQualityError).
     """
-    config = RunConfig.resolve(source=str(source), warehouse=url, window_start=window_start, window_end=window_end)
+    config = RunConfig.resolve(
+        source=str(source), warehouse=url, window_start=window_start, window_end=window_end, **options
+    )
     warehouse = connect(url)
     try:
-        pipeline.load(DirectRunner(), config, LoadRun.new(config.window), warehouse)
+        return pipeline.load(DirectRunner(), config, LoadRun.new(config.window), warehouse)
     finally:
         warehouse.engine.dispose()
