@@ -39,6 +39,7 @@ from sqlalchemy.types import UserDefinedType
 
 from sparkify import pipeline
 from sparkify.config import RunConfig
+from sparkify.ledger import lookback_window
 from sparkify.pipeline import DirectRunner
 from sparkify.records import SONG_FIELDS
 from sparkify.run import LoadRun
@@ -120,11 +121,27 @@ class _Result:
         return self.value
 
     def scalars(self) -> _Result:
-        return self
+        return _Result(self.value, tuple(row[0] if isinstance(row, tuple) else row for row in self.rows))
 
     def all(self) -> list[Any]:
         """A listing finds nothing (the ledger, the staging tables), but for what the plan knows (the days staged)."""
         return list(self.rows)
+
+
+#: What a plan reads for real when it is to show what a run would do to this warehouse: the ledger (which files
+#: changed, which windows to reload) and the catalog (which tables, columns, indexes and marts it holds).
+WAREHOUSE_READS = frozenset(
+    {
+        "ledger/loaded_listed",
+        "ledger/loaded_objects",
+        "ledger/loaded_identity",
+        "catalog/table_columns",
+        "catalog/indexes",
+        "catalog/views",
+        "catalog/mart_definitions",
+        "catalog/staging_tables",
+    }
+)
 
 
 def _answer(path: str | None, parameters: Mapping[str, Any], staged_days: Sequence[date]) -> _Result:
@@ -194,6 +211,10 @@ class RecordingConnection:
             self._engine.record(statement, dict(one or {}))
         path = statement.get_execution_options().get("sql_path")
         single = parameters if isinstance(parameters, Mapping) else {}
+        if path in WAREHOUSE_READS and self._engine.reader is not None:
+            with self._engine.reader.connect() as conn:
+                found = [tuple(row) for row in conn.execute(statement, dict(single))]
+            return _Result(found[0][0] if found else None, tuple(found))
         return _answer(path, single, self._engine.staged_days)
 
     def rollback(self) -> None:
@@ -215,9 +236,11 @@ class RecordingConnection:
 class RecordingEngine:
     """Stands in for a warehouse's ``Engine``: same URL and dialect, no connection ever opened."""
 
-    def __init__(self, engine: Engine, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, engine: Engine, secrets: tuple[str, ...] = (), reader: Engine | None = None) -> None:
         self.url = engine.url
         self.dialect = engine.dialect
+        #: Where the warehouse's state is read for real (WAREHOUSE_READS): the plan shows what a run does to it.
+        self.reader = reader
         self._secrets = tuple(secret for secret in secrets if secret)
         self._aliases: dict[str, str] = {}
         self.lines: list[str] = []
@@ -445,8 +468,14 @@ def plan(
     max_errors: int | None = None,
     lookback_days: float | None = None,
     full_refresh: bool = False,
+    read_warehouse: bool = False,
 ) -> Plan:
-    """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute."""
+    """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute.
+
+    ``read_warehouse``: the warehouse's ledger and catalog are read (:data:`WAREHOUSE_READS`, nothing written), so
+    that the plan shows the files and the earlier windows a run would load, and the marts it would replace, as a run
+    into that warehouse would; without it nothing is connected to.
+    """
     window = window or Window.everything()
     config = RunConfig.resolve(
         source=source,
@@ -458,23 +487,28 @@ def plan(
         full_refresh=full_refresh,
     )
     target = connect(warehouse, block=block, max_errors=max_errors)
-    recorder = RecordingEngine(target.engine, target.secrets())
+    recorder = RecordingEngine(target.engine, target.secrets(), target.engine if read_warehouse else None)
     planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
     planned.engine = recorder  # type: ignore[assignment]
     planned.exclusive = contextlib.nullcontext  # type: ignore[method-assign]
     run = LoadRun(PLAN_RUN_KEY, window)
     opened = planned_source(source, events_format, recorder)
-    recorder.staged_days = tuple(
-        day for day in (event_file_day(item.key) for item in opened.event_objects(window)) if day is not None
-    )
+    lookback = lookback_window(window, config.lookback_days)
+    listed = [*opened.event_objects(window), *(opened.event_objects(lookback) if lookback else ())]
+    recorder.staged_days = tuple(sorted({day for day in map(event_file_day, (item.key for item in listed)) if day}))
     if not recorder.staged_days:  # the S3 objects of a full load, which a plan does not list
         recorder.staged_days = (window.start.date(),)
         recorder.note(
             f"a run replaces the facts of each day it reads a day file for: {window.start.date()} stands for them."
         )
     recorder.note(
-        "Sparkify ETL plan: every statement a run would execute, in order; nothing was connected to.\n"
-        f"source: {source} ({events_format} event logs)\n"
+        "Sparkify ETL plan: every statement a run would execute, in order; "
+        + (
+            "the warehouse's ledger and catalog were read, nothing written.\n"
+            if read_warehouse
+            else "nothing was connected to.\n"
+        )
+        + f"source: {source} ({events_format} event logs)\n"
         f"warehouse: {target!r}\n"
         f"window: {window}\n"
         f"staging tables are named after the flow run: {PLAN_RUN_KEY!r} stands for its key here."

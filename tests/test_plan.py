@@ -6,6 +6,7 @@ at the cursor, are the plan's, in the same order, with the same values.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -35,10 +36,11 @@ EVENTS = [
     event("2018-11-02T09:00:00.000", user_id="15", session_id=9),
     event("2018-11-03T09:00:00.000", user_id="", page="Home", session_id=10),
 ]
-#: A run names its staging tables after its flow run; the plan after PLAN_RUN_KEY.
-_RUN_TABLES = re.compile(r"staging_([a-z]+)_\d{12}_[0-9a-f]{16}")
-#: ... and its rejected records after its key, a bound value.
-_RUN_KEY = re.compile(r"\d{12}_[0-9a-f]{16}")
+#: A run names its staging tables after its flow run (an earlier window it reloads, after a digest of its key and
+#: that window); the plan after PLAN_RUN_KEY: the keys aside, the names must be the same.
+_RUN_TABLES = re.compile(r"(staging_[a-z]+)_\w+")
+#: ... and its rejected records and ledger rows after its key, a bound value.
+_RUN_KEY = re.compile(r"(?:\d{12}|plan)_[0-9a-f]{16}")
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
 
 
 def _as_planned(statement: str) -> str:
-    return _RUN_TABLES.sub(r"staging_\1_plan", statement)
+    return _RUN_TABLES.sub(r"\1_<run>", statement)
 
 
 def _values(parameters: Any, statement: str = "") -> list[Any]:
@@ -102,11 +104,49 @@ def test_the_duckdb_plan_is_what_a_duckdb_run_executes(
 
     ran = [(_as_planned(statement), _values(parameters, statement)) for statement, parameters in captured]
     expected = [
-        (statement.driver_sql, _values(statement.driver_parameters, statement.driver_sql))
+        (_as_planned(statement.driver_sql), _values(statement.driver_parameters, statement.driver_sql))
         for statement in planned.statements
     ]
     assert ran == expected
     assert len(ran) > 40
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_plan_that_reads_the_warehouse_is_what_a_run_with_a_lookback_and_a_reload_executes(
+    tmp_path: Path, captured: list[tuple[str, Any]]
+) -> None:
+    root = write_source(tmp_path / "source", EVENTS, CATALOG)
+    url = duckdb_url(tmp_path)
+    one_at_a_time = sparkify_etl.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
+    one_at_a_time(source=str(root), warehouse=url, window_start=datetime(2018, 11, 1), window_end=datetime(2018, 11, 2))
+    # a late play reaches the 1st's file: the 2nd's run, looking back two days, loads the 1st again
+    day_one = root / "log_data/2018/11/2018-11-01-events.json"
+    late = event("2018-11-01T11:00:00.000", item=2)
+    day_one.write_text(day_one.read_text(encoding="utf-8") + "\n" + json.dumps(late), encoding="utf-8")
+    window = Window(datetime(2018, 11, 2), datetime(2018, 11, 3))
+    captured.clear()
+
+    planned = plan(str(root), url, window=window, read_warehouse=True)
+    assert captured and all(
+        statement.split("\n")[-1].startswith(("SELECT", "FROM", "WHERE", "  AND")) or "SELECT" in statement
+        for statement, _ in captured
+    )
+    assert not [
+        statement
+        for statement, _ in captured
+        if re.search(r"^(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)", statement, re.M)
+    ]
+    assert planned.text().count("\n-- stage-events\n") == 2  # the window's, and the 1st's again
+    captured.clear()
+    summary = one_at_a_time(source=str(root), warehouse=url, window_start=window.start, window_end=window.end)
+
+    assert summary.reloaded_windows == ["[2018-11-01T00:00:00, 2018-11-02T00:00:00)"]
+    ran = [(_as_planned(statement), _values(parameters, statement)) for statement, parameters in captured]
+    expected = [
+        (_as_planned(statement.driver_sql), _values(statement.driver_parameters, statement.driver_sql))
+        for statement in planned.statements
+    ]
+    assert ran == expected
 
 
 def test_a_local_source_lists_its_folder_and_names_every_file(tmp_path: Path) -> None:
