@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     )
     # -- what an unattended run judges: freshness, delivery and volume (warn, then error)
     freshness_warn_minutes: float = Field(
-        default=120, gt=0, description="A run warns when the newest play is older than its window's end by more."
+        default=120, ge=0, description="A run warns when the newest play is older than its window's end by more."
     )
     freshness_error_minutes: float = Field(
         default=1440, gt=0, description="A run fails when the newest play is older than its window's end by more."
