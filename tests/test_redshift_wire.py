@@ -310,7 +310,8 @@ def test_a_full_load_sends_only_what_redshift_accepts(
         read = next(
             s
             for s in after
-            if "sys_load_error_detail" in s.sql and (s.params[2:] == (feed,) if feed == "events" else len(s.params) == 1)
+            if "sys_load_error_detail" in s.sql
+            and (s.params[2:] == (feed,) if feed == "events" else len(s.params) == 1)
         )
         assert read.session == copy.session and "pg_backend_pid()" in read.sql and "stl_" not in read.sql
         assert isinstance(parse(filled(read)), exp.Insert if feed == "events" else exp.Select)
