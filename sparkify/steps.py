@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from sparkify import generator, quality, records, report, schema
+from sparkify import quality, records, report, sample, schema
 from sparkify.errors import DataQualityError
 from sparkify.ledger import (
     CATALOG_WINDOW,
@@ -116,7 +116,7 @@ class Audit:
 def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
     """The source to read, a folder or s3:// (``open_source``); the default sample is generated on first use."""
     if source == SAMPLE_SOURCE and not Path(source).exists():
-        generator.ensure_sample(Path(source))
+        sample.ensure_sample(Path(source))
     return open_source(source, s3_block=s3_block, events_format=events_format)
 
 

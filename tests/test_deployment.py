@@ -32,7 +32,7 @@ import yaml
 from deployments import blocks as operator_blocks
 from deployments import serve as served
 from flows.cli import _range_bound, build_parser
-from sparkify.generator import GeneratedSource, GeneratorConfig, generate
+from sparkify.sample import GeneratedSource, GeneratorConfig, generate
 from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
 from tests.helpers import rows, star_contents

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 from collections import deque
@@ -972,7 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate a source folder from the command line and print a one-line summary."""
     defaults = GeneratorConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m sparkify.generator",
+        prog="python -m sparkify.sample",
         description=(
             "Generate a Sparkify source folder (song_data/ and log_data/ laid out and "
             "formatted like the real S3 bucket). The same options always produce "
@@ -1064,7 +1063,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{result.events / seconds:,.0f} events/s -> {out}"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
