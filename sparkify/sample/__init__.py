@@ -2,7 +2,8 @@
 
 ``generator`` writes a source folder laid out and formatted like the S3 bucket at any
 scale (``python -m sparkify.sample --help``); the pipeline's default source,
-``data/sample``, is its default config, generated on first use.
+``data/sample``, is its default config, generated on first use. ``live`` makes that
+sample a live feed: the day files of the days after its own, as runs' windows reach them.
 """
 
 from sparkify.sample.generator import (
@@ -15,13 +16,17 @@ from sparkify.sample.generator import (
     generate,
     main,
 )
+from sparkify.sample.live import DEMO, day_events, ensure_days
 
 __all__ = [
+    "DEMO",
     "EVENT_KEYS",
     "PAGES",
     "SONG_KEYS",
     "GeneratedSource",
     "GeneratorConfig",
+    "day_events",
+    "ensure_days",
     "ensure_sample",
     "generate",
     "main",
