@@ -15,7 +15,8 @@ The output is a pure function of :class:`GeneratorConfig`: the same config gives
 byte-identical files. Events are produced one day at a time from JSON fragments
 pre-encoded per user and per song, and written behind on a background thread, which
 keeps memory bounded (one day's events plus a capped write buffer) and the speed
-above 200,000 events per second.
+above 200,000 events per second. :func:`replay` and :meth:`_EventWriter.live_day`
+continue a sample past its last day, for ``sparkify.sample.live``.
 """
 
 from __future__ import annotations
