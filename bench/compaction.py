@@ -39,7 +39,7 @@ from typing import Any
 import boto3
 import botocore.config
 
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.sources import S3_DOWNLOAD_THREADS, S3Source, open_source
 from sparkify.warehouse.compaction import PART_BYTES, compact_songs, delete_parts
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import measure
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from tests.samples import downloads
 from tests.services import moto_s3_server, prefect_server, s3_env, upload_tree
 

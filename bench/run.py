@@ -31,7 +31,7 @@ from bench import measure
 from bench.prefect_records import FlowRun, flow_run_ids, read_flow_runs
 from bench.report import Figure, Report, judged
 from sparkify import prefect_defaults
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from tests.services import PrefectServer, prefect_server
 
 REPO = Path(__file__).resolve().parent.parent

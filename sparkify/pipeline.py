@@ -132,7 +132,7 @@ def load(
     already opened (a plan's); otherwise the run opens ``config.source``.
     """
     if source is None:
-        source = runner.call(steps.prepare_source, config.source, config.s3_block, config.events_format)
+        source = runner.call(steps.prepare_source, config.source, config.s3_block, config.events_format, run.window)
     # runs in flight together (a backfill's windows, a worker's late runs) take turns where the engine needs it
     with target.exclusive():
         runner.call(steps.check_connections, target, source)

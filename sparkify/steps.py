@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from sparkify import generator, quality, records, report, schema
+from sparkify import quality, records, report, sample, schema
 from sparkify.errors import DataQualityError
 from sparkify.ledger import (
     CATALOG_WINDOW,
@@ -113,10 +113,20 @@ class Audit:
 
 
 @named("prepare-source")
-def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
-    """The source to read, a folder or s3:// (``open_source``); the default sample is generated on first use."""
-    if source == SAMPLE_SOURCE and not Path(source).exists():
-        generator.ensure_sample(Path(source))
+def prepare_source(
+    source: str, s3_block: str | None = None, events_format: str = "json", window: Window | None = None
+) -> Source:
+    """The source to read, a folder or s3:// (``open_source``).
+
+    The demo sample is generated on first use, and is a live feed: the day files of the days ``window`` touches
+    after the sample's own (up to tomorrow) are generated before the run reads them, as an app would have delivered
+    them, so that scheduled runs find their hour. No other source is ever written to.
+    """
+    if source == SAMPLE_SOURCE:
+        if not Path(source).exists():
+            sample.ensure_sample(Path(source))
+        if window is not None and not window.is_everything and events_format == "json":
+            sample.ensure_days(Path(source), window.days())
     return open_source(source, s3_block=s3_block, events_format=events_format)
 
 

@@ -7,13 +7,17 @@ from prefect import get_run_logger
 from sparkify import steps
 from sparkify.sources import SongListing, Source
 from sparkify.warehouse import Warehouse
+from sparkify.window import Window
 from tasks.policy import step_task
 
 
 @step_task(steps.prepare_source)
-def prepare_source(source: str, s3_block: str | None = None, events_format: str = "json") -> Source:
-    """The source to read, a folder or s3://; the default sample is generated on first use."""
-    opened = steps.prepare_source(source, s3_block, events_format)
+def prepare_source(
+    source: str, s3_block: str | None = None, events_format: str = "json", window: Window | None = None
+) -> Source:
+    """The source to read, a folder or s3://; the demo sample is generated on first use, its live days as the window
+    reaches them."""
+    opened = steps.prepare_source(source, s3_block, events_format, window)
     get_run_logger().info("source: %s (%s event logs)", opened.uri, events_format)
     return opened
 

@@ -18,9 +18,9 @@ import pytest
 from flows.etl.flow import sparkify_etl
 from sparkify import quality, steps
 from sparkify.errors import DataQualityError
-from sparkify.generator import GeneratorConfig, generate
 from sparkify.ledger import FeedChanges
 from sparkify.run import STALE_AFTER, WINDOW_TABLES, LoadRun
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window

@@ -32,7 +32,7 @@ import yaml
 from deployments import blocks as operator_blocks
 from deployments import serve as served
 from flows.cli import _range_bound, build_parser
-from sparkify.generator import GeneratedSource, GeneratorConfig, generate
+from sparkify.sample import GeneratedSource, GeneratorConfig, generate
 from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
 from tests.helpers import rows, star_contents
@@ -332,6 +332,16 @@ def test_a_run_due_at_a_time_loads_the_hour_before_it(worker: Operator, source: 
     assert rows(
         url, "SELECT COUNT(*), MIN(start_time) >= :hour, MAX(start_time) < :due FROM songplays", hour=hour, due=due
     ) == [(plays, True, True)]
+
+    # now, with the deployment's defaults, as the schedule runs it: the demo sample is a live feed, so the hour that
+    # has just ended has its day file and its plays, and every check passes (no scheduled run fails every hour)
+    _, current = run_deployment(worker, "--param", "interval=hour")
+    now = Window.completed_at(datetime.fromisoformat(current["expected_start_time"]), "hour")
+    assert (worker.checkout / "data/sample/log_data" / f"{now.start:%Y/%m/%Y-%m-%d}-events.json").is_file()
+    defaults = f"duckdb:///{worker.checkout / 'data/sparkify.duckdb'}"
+    loaded = "SELECT COUNT(*) > 0, MIN(start_time) >= :window_start, MAX(start_time) < :window_end FROM songplays"
+    assert rows(defaults, loaded, **now.params()) == [(True, True, True)]
+    assert rows(defaults, "SELECT COUNT(*) FROM check_results WHERE NOT passed") == [(0,)]
 
 
 # --------------------------------------------------------------------------- backfill

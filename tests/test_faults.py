@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from tests import flow_runs
 from tests.helpers import duckdb_url, rows, star_contents

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from sparkify import generator
-from sparkify.generator import (
+from sparkify.sample import generator
+from sparkify.sample.generator import (
     EVENT_KEYS,
     MATCHED_SHARE,
     PAGES,

@@ -24,9 +24,9 @@ from sqlglot import exp
 
 from sparkify import pipeline, schema, sql
 from sparkify.config import RunConfig
-from sparkify.generator import GeneratorConfig, generate
 from sparkify.pipeline import DirectRunner
 from sparkify.run import LoadRun
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import Warehouse, connect
 from sparkify.warehouse.base import AddColumn
 from tests.helpers import duckdb_url, rows

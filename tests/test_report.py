@@ -15,7 +15,7 @@ import pytest
 
 from flows.cli import main
 from sparkify import report
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from sparkify.window import Window
 from tests.helpers import duckdb_url

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from sparkify import sql
 from sparkify.blocks import WarehouseConnection
-from sparkify.generator import GeneratorConfig, generate
+from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from tests import flow_runs
 from tests.services import PrefectServer, S3Server, upload_tree

@@ -15,22 +15,24 @@ The output is a pure function of :class:`GeneratorConfig`: the same config gives
 byte-identical files. Events are produced one day at a time from JSON fragments
 pre-encoded per user and per song, and written behind on a background thread, which
 keeps memory bounded (one day's events plus a capped write buffer) and the speed
-above 200,000 events per second.
+above 200,000 events per second. :func:`replay` and :meth:`_EventWriter.live_day`
+continue a sample past its last day, for ``sparkify.sample.live``.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import copy
 import datetime as dt
+import functools
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
@@ -169,6 +171,7 @@ MAX_REGISTRATION_AGE_DAYS = 400
 WEEKDAY_TRAFFIC = (1.0, 1.0, 1.02, 1.05, 1.12, 0.9, 0.85)
 
 DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 #: Latest in-day start offset of an event so that ts plus the sub-second part
 #: stays inside its UTC day.
 _LAST_SECOND_MS = DAY_MS - 1000
@@ -416,6 +419,22 @@ def ensure_sample(root: Path, config: GeneratorConfig = GeneratorConfig()) -> Ge
     return replace(result, root=root)
 
 
+@functools.lru_cache(maxsize=4)
+def replay(config: GeneratorConfig) -> _EventWriter:
+    """The event writer as generating ``config`` leaves it: each user at their last level, the next session id.
+
+    The draws of :func:`generate`, in its order, with nothing written: what the live days continue. Never change
+    the object returned (it is shared); :meth:`_EventWriter.fork` copies it.
+    """
+    rng = random.Random(config.seed)
+    catalog = _Catalog(rng, config.songs)
+    events = _EventWriter(rng, config, catalog)
+    catalog.layouts(rng)
+    for _ in events.days():
+        pass
+    return events
+
+
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
@@ -632,10 +651,14 @@ class _Catalog:
                 pool.append(self._play(*key))
         return pool
 
+    def layouts(self, rng: random.Random) -> list[bool]:
+        """Whether each song's file is pretty-printed: one draw per song, in catalog order."""
+        return [rng.random() < PRETTY_SONG_SHARE for _ in self.songs]
+
     def write(self, folder: Path, rng: random.Random, writer: _FileWriter) -> None:
         """Write one file per song."""
         directories: dict[str, Path] = {}
-        for song in self.songs:
+        for song, pretty in zip(self.songs, self.layouts(rng), strict=True):
             letters = song.track_id[2:5]
             directory = directories.get(letters)
             if directory is None:
@@ -653,7 +676,6 @@ class _Catalog:
                 "duration": song.duration,
                 "year": song.year,
             }
-            pretty = rng.random() < PRETTY_SONG_SHARE
             text = json.dumps(record, indent=2) + "\n" if pretty else json.dumps(record)
             writer.write(directory / f"{song.track_id}.json", text.encode("ascii"))
 
@@ -728,6 +750,14 @@ class _User:
         self.level = level
 
 
+#: Live days: every user who switches level today has done so by this hour; sessions of one hour's share at
+#: least; a user busy past the half hour is passed over at most this many times.
+_LAST_SWITCH_HOUR = 20
+_TOP_UP_EVENTS = 5
+_PICKS = 8
+#: How every line but a NextSong's starts.
+_NOT_A_PLAY = '{"artist":null'
+
 #: A session as generated: its duration in ms and its events as
 #: (ms since session start, line up to ``"ts":``, rest of the line after ts).
 _Session = tuple[int, list[tuple[int, str, str]]]
@@ -754,7 +784,29 @@ class _EventWriter:
         self._page_tables = tuple(self._page_table(level) for level in (FREE, PAID))
         # NextSong waits for the song instead; its placeholder rate is never used.
         self._gap_rates = tuple(1.0 / GAP_MEAN_S.get(page, 1.0) for page in range(len(PAGES)))
+        self._follow_ups = FOLLOW_UPS
         self.nextsong_events = 0
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """Each user's level now (``FREE`` or ``PAID``), in user order."""
+        return tuple(user.level for user in self._users)
+
+    @property
+    def next_session_id(self) -> int:
+        return self._next_session_id
+
+    def fork(self, rng: random.Random, levels: Sequence[int], first_session_id: int) -> _EventWriter:
+        """A copy for one live day: its own draws, the same users at ``levels``, session ids from
+        ``first_session_id``, and no level switch but those :meth:`live_day` is given (so that a day ends at the
+        levels the next one starts at, whichever is generated first)."""
+        day = copy.copy(self)
+        day._rng = rng
+        day._users = [_User(user.pieces, level) for user, level in zip(self._users, levels, strict=True)]
+        day._next_session_id = first_session_id
+        day._follow_ups = {page: (follow_up, 0.0) for page, (follow_up, _) in FOLLOW_UPS.items()}
+        day.nextsong_events = 0
+        return day
 
     def _user(self, rng: random.Random, user_id: int, period_start_s: int) -> _User:
         gender = "F" if rng.random() < 0.55 else "M"
@@ -802,18 +854,21 @@ class _EventWriter:
         bounds[-1] = rest
         return [floor + high - low for low, high in pairwise([0, *bounds])]
 
+    def days(self) -> Iterator[tuple[dt.date, list[str]]]:
+        """Each day with events and its lines, in order."""
+        for index, count in enumerate(self._day_counts()):
+            if count:
+                day = self._config.start + dt.timedelta(days=index)
+                yield day, self._day(day, count)
+
     def write(self, folder: Path, writer: _FileWriter) -> int:
         """Write one file per day with events; returns the number of files."""
         folder.mkdir(parents=True, exist_ok=True)
         files = 0
-        for index, count in enumerate(self._day_counts()):
-            if not count:
-                continue
-            day = self._config.start + dt.timedelta(days=index)
+        for day, lines in self.days():
             directory = folder / f"{day:%Y}" / f"{day:%m}"
             directory.mkdir(parents=True, exist_ok=True)
-            data = "\n".join(self._day(day, count)).encode("ascii")
-            writer.write(directory / f"{day:%Y-%m-%d}-events.json", data)
+            writer.write(directory / f"{day:%Y-%m-%d}-events.json", "\n".join(lines).encode("ascii"))
             files += 1
         return files
 
@@ -865,15 +920,73 @@ class _EventWriter:
         rows.sort(key=itemgetter(0))  # stable: same-ts events keep session order
         return [line for _, line in rows]
 
-    def _session(self, user: _User | None, size: int) -> _Session:
+    def live_day(self, day: dt.date, count: int, switching: Sequence[int]) -> list[str]:
+        """About ``count`` event lines of a live day (see :meth:`fork`), sorted by ts, with plays in every hour.
+
+        A live feed is read an hour at a time, and a music app has listeners at every hour: each hour gets its
+        share of the events in sessions that start inside it, and one more short session until one of them has a
+        play inside it. A user's sessions follow each other. The users ``switching`` (their indexes) change level
+        today, in their first session of the day, at the latest in an hour drawn for each.
+        """
+        rng = self._rng
+        rnd, expo = rng.random, rng.expovariate
+        users, cumulative = self._users, self._cumulative_weights
+        last_user, total_weight = len(users) - 1, cumulative[-1]
+        pending = {user: int(rnd() * _LAST_SWITCH_HOUR) for user in switching}  # insertion-ordered
+        free_at = [0] * len(users)  # ms into the day at which each user's last session ended
+        placed: list[tuple[int, list[tuple[int, str, str]]]] = []  # (ms into the day, events)
+        for hour in range(24):
+            opens, closes = hour * HOUR_MS, (hour + 1) * HOUR_MS
+            left = count // 24 + (hour < count % 24)
+            covered = False
+            due = [user for user, at in pending.items() if at == hour]
+            while due or left > 0 or not covered:
+                cap = left if left > 0 else _TOP_UP_EVENTS
+                if due:
+                    user = due.pop(0)
+                elif rnd() < GUEST_SESSION_SHARE:
+                    size = min(cap, 1 + int(rnd() * 3))
+                    placed.append((opens + int(rnd() * (HOUR_MS // 1000)) * 1000, self._session(None, size)[1]))
+                    left -= size
+                    continue
+                else:
+                    # weighted as in the sample; one still listening past the half hour is passed over a few times
+                    for _ in range(_PICKS):
+                        user = min(bisect.bisect(cumulative, rnd() * total_weight), last_user)
+                        if free_at[user] <= opens + HOUR_MS // 2:
+                            break
+                size = min(cap, MAX_SESSION_EVENTS, 1 + int(expo(1.0 / MEAN_SESSION_EVENTS)))
+                switch = pending.pop(user, None) is not None
+                if switch:
+                    size = max(size, 3)  # the page, its submit, and one event on the new level
+                duration, events = self._session(users[user], size, switch)
+                first_play = next((rel for rel, head, _ in events if not head.startswith(_NOT_A_PLAY)), HOUR_MS)
+                reach = HOUR_MS - first_play if first_play < HOUR_MS else HOUR_MS
+                start = max(opens + int(rnd() * (reach // 1000)) * 1000, free_at[user])
+                covered = covered or start + first_play < closes
+                free_at[user] = start + duration + 1000
+                placed.append((start, events))
+                left -= size
+        base = (day - _EPOCH).days * DAY_MS + self._ms
+        rows = [
+            (base + at, f"{head}{base + at}{tail}")
+            for start, events in placed
+            for rel, head, tail in events
+            if (at := start + rel) <= _LAST_SECOND_MS  # a session still going at midnight is cut there
+        ]
+        rows.sort(key=itemgetter(0))
+        return [line for _, line in rows]
+
+    def _session(self, user: _User | None, size: int, switch: bool = False) -> _Session:
         """Exactly ``size`` events of one session; ``user`` None is a guest visitor.
 
         Pages follow the app's flow: Upgrade/Downgrade may be submitted (the level
         changes after the submit), Settings may be saved, Logout leads to logged-out
-        Home/Login pages (userId "" and null user fields) and Login back in.
+        Home/Login pages (userId "" and null user fields) and Login back in. With
+        ``switch`` the user, logged in, opens Upgrade (or Downgrade) first and submits it.
         """
         rng = self._rng
-        rnd, expo, gap_rates = rng.random, rng.expovariate, self._gap_rates
+        rnd, expo, gap_rates, follow_ups = rng.random, rng.expovariate, self._gap_rates, self._follow_ups
         matched, unmatched = self._matched, self._unmatched
         n_matched, n_unmatched = len(matched), len(unmatched)
         unmatched_share = 1.0 - MATCHED_SHARE
@@ -888,8 +1001,10 @@ class _EventWriter:
         else:
             level = user.level
             pieces = user.pieces
-            logged_in = rnd() >= LOGGED_OUT_START_SHARE
+            logged_in = rnd() >= LOGGED_OUT_START_SHARE or switch
         forced = -1 if logged_in or guest else (HOME if rnd() < 0.5 else LOGIN)
+        if switch:
+            forced = UPGRADE if level == FREE else DOWNGRADE
         head, last, tail = pieces.head, pieces.last, pieces.tail
         mid = pieces.mid[level]
         song_mid = f'{mid[NEXT_SONG]}{session_id},"song":'
@@ -940,8 +1055,8 @@ class _EventWriter:
                 if rnd() < SAVE_SETTINGS_SHARE:
                     forced = SAVE_SETTINGS
             elif page in FOLLOW_UPS:
-                follow_up, share = FOLLOW_UPS[page]
-                if rnd() < share:
+                follow_up, share = follow_ups[page]
+                if rnd() < share or switch:
                     forced = follow_up
             elif page in (SUBMIT_UPGRADE, SUBMIT_DOWNGRADE):
                 level = PAID if page == SUBMIT_UPGRADE else FREE
@@ -950,7 +1065,7 @@ class _EventWriter:
                 mid = pieces.mid[level]
                 song_mid = f'{mid[NEXT_SONG]}{session_id},"song":'
                 thresholds, choices = self._page_tables[level]
-                forced = HOME
+                forced, switch = HOME, False
             t += 1000 * int(expo(gap_rates[page]))
         self.nextsong_events += plays
         return events[-1][0], events
@@ -972,7 +1087,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate a source folder from the command line and print a one-line summary."""
     defaults = GeneratorConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m sparkify.generator",
+        prog="python -m sparkify.sample",
         description=(
             "Generate a Sparkify source folder (song_data/ and log_data/ laid out and "
             "formatted like the real S3 bucket). The same options always produce "
@@ -1064,7 +1179,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{result.events / seconds:,.0f} events/s -> {out}"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
