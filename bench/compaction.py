@@ -1,7 +1,7 @@
 """Issue 18's benchmark: the catalog compacted for Redshift's COPY, from moto's S3 server.
 
 ``python -m bench.compaction`` uploads small song objects (10,000 and 100,000 by default, written by
-``sparkify.generator``) to moto's S3 server, run in a process of its own on 127.0.0.1, and times what a
+``sparkify.sample``) to moto's S3 server, run in a process of its own on 127.0.0.1, and times what a
 Redshift run's stage-songs does before its COPY: list the catalog (ListObjectsV2), GET every object
 (``S3_DOWNLOAD_THREADS`` in flight), screen each by ``sparkify.records``, write the good records as gzip
 parts (as many as a multiple of ``--slices``) and PUT them: the very function the warehouse calls
