@@ -22,10 +22,15 @@ _DUSK = datetime(9999, 12, 31)
 
 
 def naive_utc(moment: datetime) -> datetime:
-    """Event times are stored as naive UTC: aware datetimes are converted, naive ones taken as UTC."""
+    """Event times are stored as naive UTC: aware datetimes are converted, naive ones taken as UTC.
+
+    Always a plain ``datetime``: Prefect hands out Pendulum's subclass, whose ``replace`` is deprecated.
+    """
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+        moment = moment.astimezone(UTC)
+    return datetime(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond
+    )
 
 
 def floor(moment: datetime, interval: Interval) -> datetime:
