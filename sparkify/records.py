@@ -6,7 +6,7 @@ reaches the star schema and never stops a run on its own: it is kept in
 decides whether there were too many. PostgreSQL's staging checks every JSON record
 here; DuckDB's SQL checks the same rules natively and asks this module for the
 reasons and line numbers of the few files it found bad records in, so both reject
-the same ones. CSV logs are screened here on every engine.
+the same ones. CSV logs are split and screened by these rules in ``sparkify.csv_logs``, on every engine.
 
 The rules follow what the loads rely on: UTF-8, one JSON object, every field of the
 feed present (``null`` is a value), ``ts`` an integer of epoch milliseconds in
@@ -31,24 +31,20 @@ and none of it is staged.
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
-import math
 import re
 import zlib
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, BinaryIO
 
 import orjson
 
 from sparkify.errors import PipelineError
-from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source, SourceError
+from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source
 
 #: Characters of a bad record kept in the table: enough to recognise it, bounded for wide rows.
 RAW_TEXT_CHARS = 1000
@@ -81,11 +77,11 @@ TS_REASON = f"ts is not epoch milliseconds in [{TS_FIRST:%Y-%m-%d}, {TS_END:%Y-%
 #: Why a play without a user is rejected: its fact would have no user (and fail a check, naming no line).
 PLAY_WITHOUT_USER = "a NextSong event without a userId"
 #: A logged-in user's id: a whole number that fits an INTEGER (the loads cast it); blank when logged out.
-_USER_ID = re.compile(r"[ \t]*(?:[0-9]{1,9})?[ \t]*")
-_INT32 = 2**31
+USER_ID = re.compile(r"[ \t]*(?:[0-9]{1,9})?[ \t]*")
+INT32 = 2**31
 #: Fields held as whole numbers (INTEGER) and as numbers (DOUBLE); the others are text.
-_WHOLE = {"itemInSession", "sessionId", "status", "num_songs", "year"}
-_NUMBERS = {"length", "registration", "artist_latitude", "artist_longitude", "duration"}
+WHOLE_FIELDS = {"itemInSession", "sessionId", "status", "num_songs", "year"}
+NUMBER_FIELDS = {"length", "registration", "artist_latitude", "artist_longitude", "duration"}
 #: What counts as a blank line: DuckDB's reader and this module must agree.
 BLANK = b" \t\r"
 #: The UTF-8 byte-order mark: dropped from the start of a file, as DuckDB's reader drops it.
@@ -93,7 +89,7 @@ BOM = b"\xef\xbb\xbf"
 #: Bytes of an event log's start that tell what kind of file it is (:func:`judge_file`).
 SNIFF_BYTES = 64 * 1024
 #: Good CSV records handed to the engine at a time.
-_CSV_BATCH_BYTES = 1 << 20
+CSV_BATCH_BYTES = 1 << 20
 
 
 class TooManyBadRecordsError(PipelineError):
@@ -173,7 +169,7 @@ class Rejection:
 def parse_event(raw: bytes) -> dict[str, Any] | str:
     """The event of one log line, or the reason it cannot be loaded."""
     if len(raw) > MAX_RECORD_BYTES:
-        return _too_long(raw)
+        return too_long(raw)
     document = _parse_object(raw, EVENT_COLUMNS)
     if isinstance(document, str):
         return document
@@ -181,8 +177,8 @@ def parse_event(raw: bytes) -> dict[str, Any] | str:
     if reason:
         return reason
     user_id = document["userId"]
-    if user_id is not None and not (isinstance(user_id, str) and _USER_ID.fullmatch(user_id)):
-        return f"userId is not a whole number or blank: {_shown(user_id)}"
+    if user_id is not None and not (isinstance(user_id, str) and USER_ID.fullmatch(user_id)):
+        return f"userId is not a whole number or blank: {shown(user_id)}"
     if document["page"] == "NextSong" and (user_id is None or not user_id.strip(" \t")):
         return PLAY_WITHOUT_USER
     return _check_types(document, EVENT_COLUMNS)
@@ -201,12 +197,12 @@ def _check_types(document: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
         if value is None or name == "ts":
             continue
         kind = type(value)
-        if name in _WHOLE:
-            if not _is_int(value, _INT32):
-                return f"{name} is not a whole number: {_shown(value)}"
-        elif name in _NUMBERS:
+        if name in WHOLE_FIELDS:
+            if not _is_int(value, INT32):
+                return f"{name} is not a whole number: {shown(value)}"
+        elif name in NUMBER_FIELDS:
             if kind is not int and kind is not float:
-                return f"{name} is not a number: {_shown(value)}"
+                return f"{name} is not a number: {shown(value)}"
         elif kind is not str:
             document[name] = orjson.dumps(value).decode()
         elif "\x00" in value:
@@ -235,7 +231,7 @@ def _check_ts(ts: Any) -> str | None:
     if ts is None:
         return TS_NULL
     if not _is_int(ts, MAX_TS + 1) or ts < MIN_TS:
-        return f"{TS_REASON}: {_shown(ts)}"
+        return f"{TS_REASON}: {shown(ts)}"
     return None
 
 
@@ -243,16 +239,16 @@ def _is_int(value: Any, bound: int) -> bool:
     return type(value) is int and -bound <= value < bound
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     return orjson.dumps(value).decode()[:80]
 
 
 def lines(stream: BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
     """The non-blank lines of a stream with their 1-based numbers, read a chunk at a time."""
-    return ((number, line) for number, line in _all_lines(stream, chunk_bytes) if line.strip(BLANK))
+    return ((number, line) for number, line in all_lines(stream, chunk_bytes) if line.strip(BLANK))
 
 
-def _all_lines(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[int, bytes]]:
+def all_lines(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[int, bytes]]:
     """Every line of a stream, numbered; a byte-order mark at the start of the first is dropped."""
     done, pending = 0, b""
     while chunk := stream.read(chunk_bytes):
@@ -266,167 +262,8 @@ def _all_lines(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[int, bytes]
         yield done + 1, pending.removeprefix(BOM) if not done else pending
 
 
-# -- CSV event logs ------------------------------------------------------------
-#: A number as JSON writes it; a whole number, its integer form. An empty field is null.
-_CSV_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_CSV_WHOLE = re.compile(r"-?[0-9]{1,10}")
-_CSV_TS = re.compile(r"[0-9]{1,15}")
-_USER_ID_COLUMN, _PAGE_COLUMN = EVENT_COLUMNS.index("userId"), EVENT_COLUMNS.index("page")
-#: An RFC 4180 record: each field quoted (quotes doubled inside) or free of quotes, commas and line breaks.
-#: Python's reader takes a quote inside an unquoted field as text, PostgreSQL's and DuckDB's do not.
-_WELL_QUOTED = re.compile(rb'(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*)(?:,(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*))*\r?')
-#: The columns with rules, and one pattern their fields, joined by \x1f, match when each surely
-#: holds (no bound to compare, no exponent to overflow): most records pass it without a field loop.
-_CSV_CHECKED = tuple(
-    index for index, name in enumerate(EVENT_COLUMNS) if name in _WHOLE or name in _NUMBERS or name in ("ts", "userId")
-)
-_checked_fields = itemgetter(*_CSV_CHECKED)
-_SURELY = {
-    # from 2001-09-09 to 2096-10-02: surely inside [TS_FIRST, TS_END), no bound to compare
-    "ts": r"[1-3][0-9]{12}",
-    "userId": _USER_ID.pattern,
-    **dict.fromkeys(_WHOLE, r"(?:-?[0-9]{1,9})?"),
-    **dict.fromkeys(_NUMBERS, r"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,2})?)?"),
-}
-_CSV_SURELY_GOOD = re.compile("\x1f".join(_SURELY[EVENT_COLUMNS[index]] for index in _CSV_CHECKED))
-
-
-def csv_records(stream: BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """The records of a CSV file with the number of the line each starts on; blank lines between them are none.
-
-    A record ends at the first newline outside quotes, found as PostgreSQL's COPY finds it: by
-    the parity of the quotes so far. A record over several lines that is not well quoted most
-    likely began at a stray quote that ran on over the rows after it (or is one cut short by the
-    end of the file): its first line is then a record of its own, and the lines after it are
-    split again, so that only the broken line is rejected.
-    """
-    lines = _all_lines(stream, chunk_bytes)
-    again: deque[tuple[int, bytes]] = deque()
-    pending: list[tuple[int, bytes]] = []
-    quotes = 0
-    while True:
-        numbered = again.popleft() if again else next(lines, None)
-        if numbered is not None:  # else the file has ended: what is pending is a record, cut short or not
-            if not pending:
-                if not numbered[1].strip(BLANK):
-                    continue
-                if not numbered[1].count(b'"') % 2:  # most records: one line
-                    yield numbered
-                    continue
-            pending.append(numbered)
-            quotes += numbered[1].count(b'"')
-            if quotes % 2:
-                continue
-        if not pending:
-            return
-        start, record = pending[0]
-        if len(pending) > 1:
-            record = b"\n".join(line for _, line in pending)
-            if not _WELL_QUOTED.fullmatch(record):
-                again.extendleft(reversed(pending[1:]))
-                record = pending[0][1]
-        yield start, record
-        pending, quotes = [], 0
-
-
-def csv_fields(raw: bytes) -> list[str] | str:
-    """The fields of one CSV record (RFC 4180, strictly), or why it is not one."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as not_utf8:
-        return f"not UTF-8: byte {not_utf8.start + 1} is not valid"
-    try:
-        # one string: a line break outside quotes is an error, not a second record
-        fields = next(csv.reader([text], strict=True))
-    except csv.Error as error:
-        said = str(error)
-        return f"malformed CSV: {'a line break outside quotes' if said.startswith('new-line character') else said}"
-    # a field holding a quote was quoted, its quotes doubled, or else it is a stray
-    if '"' in "".join(fields) and not _WELL_QUOTED.fullmatch(raw):
-        return "malformed CSV: a quote inside a field that is not quoted"
-    return fields
-
-
-def parse_csv_event(raw: bytes) -> list[str] | str:
-    """The fields of one CSV event record, checked by the JSON events' rules, or why it cannot be loaded.
-
-    The engines load the record's text as it is (so an empty unquoted field stays null and
-    ``""`` the empty string); these checks make sure every number in it casts.
-    """
-    if len(raw) > MAX_RECORD_BYTES:
-        return _too_long(raw)
-    fields = csv_fields(raw)
-    if isinstance(fields, str):
-        return fields
-    if len(fields) != len(EVENT_COLUMNS):
-        return f"{len(fields)} fields, not the {len(EVENT_COLUMNS)} of the header"
-    if b"\x00" in raw or not _CSV_SURELY_GOOD.fullmatch("\x1f".join(_checked_fields(fields))):
-        fault = _csv_fault(fields)
-        if fault:
-            return fault
-    if fields[_PAGE_COLUMN] == "NextSong" and not fields[_USER_ID_COLUMN].strip(" \t"):
-        return PLAY_WITHOUT_USER
-    return fields
-
-
-def _too_long(raw: bytes) -> str:
+def too_long(raw: bytes) -> str:
     return f"{len(raw):,} bytes long, more than the {MAX_RECORD_BYTES:,} a record may hold"
-
-
-def _csv_fault(fields: list[str]) -> str | None:
-    """The first rule the fields break, in column order."""
-    for name, value in zip(EVENT_COLUMNS, fields, strict=True):
-        if name == "ts":
-            if not _CSV_TS.fullmatch(value):
-                return f"{TS_REASON}: {_shown(value)}"
-            if not MIN_TS <= int(value) <= MAX_TS:
-                return f"{TS_REASON}: {int(value)}"
-        elif name == "userId":
-            if not _USER_ID.fullmatch(value):
-                return f"userId is not a whole number or blank: {_shown(value)}"
-        elif name in _WHOLE:
-            if value and not (_CSV_WHOLE.fullmatch(value) and -_INT32 <= int(value) < _INT32):
-                return f"{name} is not a whole number: {_shown(value)}"
-        elif name in _NUMBERS:
-            if value and not (_CSV_NUMBER.fullmatch(value) and math.isfinite(float(value))):
-                return f"{name} is not a number: {_shown(value)}"
-        elif "\x00" in value:
-            return f"{name} holds a NUL character, which PostgreSQL's text cannot hold"
-    return None
-
-
-def screen_csv_logs(
-    source: Source, keys: list[str], write: Callable[[bytes], object], files: Files | None = None
-) -> list[Rejection]:
-    """Writes the good records of CSV event logs, one per line, a chunk at a time; returns the bad ones.
-
-    Every engine loads CSV this way, so they all split, check and reject alike. A file whose
-    header is not the layout's fails the run: its columns cannot be told apart. ``files`` says how each
-    file is read (:func:`judge_files`); the files it rejected whole are among the rejects returned.
-    """
-    files = files or judge_files(source, keys)
-    rejections, batch = list(files.rejections), bytearray()
-    for key in files.readable:
-        with files.open(source, key) as stream:
-            records = csv_records(stream)
-            header = next(records, None)
-            if header is not None and csv_fields(header[1]) != list(EVENT_COLUMNS):
-                raise SourceError(
-                    f"{source.uri}/{key}: CSV header {header[1][:300].decode(errors='replace')!r} "
-                    f"is not the event log's {','.join(EVENT_COLUMNS)!r}"
-                )
-            for number, raw in records:
-                reason = parse_csv_event(raw)
-                if isinstance(reason, str):
-                    rejections.append(Rejection.of(f"{source.uri}/{key}", number, reason, raw))
-                    continue
-                batch += raw.rstrip(b"\r") + b"\n"
-                if len(batch) >= _CSV_BATCH_BYTES:
-                    write(bytes(batch))
-                    batch.clear()
-    if batch:
-        write(bytes(batch))
-    return rejections
 
 
 def check_budget(feeds: list[Staged], max_errors: int, source_uri: str, run_key: str) -> None:

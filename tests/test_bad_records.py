@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from flows.cli import main
 from flows.etl.flow import sparkify_etl
-from sparkify import records
+from sparkify import csv_logs, records
 from sparkify.plan import plan
 from sparkify.records import TooManyBadRecordsError
 from sparkify.run import LoadRun
@@ -298,7 +298,7 @@ def test_csv_fields_are_held_to_the_json_events_rules_at_their_bounds(column: st
     record = [value if name == column else good for name, good in zip(EVENT_COLUMNS, _GOOD_FIELDS, strict=True)]
     if column == "userId" and not value.strip():
         record[EVENT_COLUMNS.index("page")] = "Home"  # blank: logged out, which a play never is
-    result = records.parse_csv_event(",".join(f'"{field}"' for field in record).encode())
+    result = csv_logs.parse_csv_event(",".join(f'"{field}"' for field in record).encode())
     assert isinstance(result, list) is loadable, result
     if not loadable:
         assert result.startswith(column), result
@@ -365,7 +365,7 @@ def test_duckdb_refuses_what_its_casts_would_take_as_the_rules_do(
 def test_csv_records_are_split_as_postgresql_splits_them_and_a_stray_quote_costs_one_line(
     text: bytes, split: list[tuple[int, bytes]]
 ) -> None:
-    assert list(records.csv_records(io.BytesIO(text))) == split
+    assert list(csv_logs.csv_records(io.BytesIO(text))) == split
 
 
 def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> None:

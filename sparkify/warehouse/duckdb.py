@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
-from sparkify import records
+from sparkify import csv_logs, records
 from sparkify.records import Rejection
 from sparkify.sources import Source, SourceObject
 from sparkify.warehouse.base import Capabilities, Warehouse
@@ -133,7 +133,7 @@ class DuckDBWarehouse(Warehouse):
         with tempfile.TemporaryDirectory(prefix=SCREENED_CSV_PREFIX) as folder, self.engine.begin() as conn:
             good = Path(folder, "events.csv")
             with good.open("wb") as file:
-                rejections = records.screen_csv_logs(source, keys, file.write)
+                rejections = csv_logs.screen_csv_logs(source, keys, file.write)
             stage = self.statement("staging/stage_events_csv", {"staging_events": table.name})
             conn.execute(stage, {"file": str(good)})
             self.replace_rejects(conn, run_key, "events", source, keys, rejections)

@@ -25,7 +25,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from sparkify import records, sql
+from sparkify import csv_logs, records, sql
 from sparkify.records import Rejection
 from sparkify.sources import EVENT_COLUMNS, S3_DOWNLOAD_THREADS, Source, SourceObject
 from sparkify.warehouse.base import Capabilities, Warehouse
@@ -129,7 +129,7 @@ class PostgresWarehouse(Warehouse):
             conn.execute(self.statement("staging/create_csv_events"))
             cursor = conn.connection.driver_connection.cursor()
             with cursor.copy(copy_sql) as copy:
-                rejections = records.screen_csv_logs(source, keys, copy.write)
+                rejections = csv_logs.screen_csv_logs(source, keys, copy.write)
             staged = conn.execute(self.statement("staging/insert_csv_events", {"staging_events": table.name})).rowcount
             conn.execute(self.statement("staging/drop_csv_events"))
             self.analyze(conn, table)
