@@ -327,7 +327,7 @@ def print_plan(args: argparse.Namespace) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    from sparkify.plan import plan
+    from sparkify.dryrun import plan
     from sparkify.window import Window
 
     try:

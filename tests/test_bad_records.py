@@ -24,7 +24,7 @@ from sqlglot import exp
 from flows.cli import main
 from flows.etl.flow import sparkify_etl
 from sparkify import csv_logs, records
-from sparkify.plan import plan
+from sparkify.dryrun import plan
 from sparkify.records import TooManyBadRecordsError
 from sparkify.run import LoadRun
 from sparkify.sources import EVENT_COLUMNS, LocalSource

@@ -22,7 +22,7 @@ import sqlglot
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.etl.flow import sparkify_etl
-from sparkify.plan import PLAN_RUN_KEY, plan
+from sparkify.dryrun import PLAN_RUN_KEY, plan
 from sparkify.sources import SourceError
 from sparkify.window import Window
 from tests.factories import event, song, write_source

@@ -23,7 +23,7 @@ from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
 from sparkify.blocks import WarehouseConnection
-from sparkify.plan import Plan, Statement, plan
+from sparkify.dryrun import Plan, Statement, plan
 from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, SourceObject, open_source
 from sparkify.warehouse import connect

@@ -26,7 +26,7 @@ from sqlglot import exp
 from flows.etl.flow import RunSummary, sparkify_etl
 from sparkify import schema
 from sparkify.blocks import WarehouseConnection
-from sparkify.plan import PLAN_RUN_KEY, plan
+from sparkify.dryrun import PLAN_RUN_KEY, plan
 from sparkify.records import SONG_FIELDS, TooManyBadRecordsError, parse_song
 from sparkify.window import Window
 from tests.factories import song

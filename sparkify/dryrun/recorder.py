@@ -1,35 +1,21 @@
-"""``plan``: every SQL statement a run would execute, printed for review, without connecting to anything.
+"""The plan's stand-in for a warehouse's engine: it compiles each statement with the real dialect and keeps it.
 
-The plan is not a second list of statements kept by hand. It runs the very steps
-a flow run runs (:func:`sparkify.steps.run_in_order`) on the same warehouse class,
-whose engine is swapped for a :class:`RecordingEngine`: each statement is compiled
-by the warehouse's real dialect, once as the driver would receive it and once with
-its values inlined, and kept instead of sent. On Redshift the plan prints the text
-redshift_connector sends (its ``$n`` placeholders, each bound value beside it in a
-comment; COPY with its values written in, as sent): reviewing the plan is reviewing
-the run's traffic (``tests/test_redshift_wire.py`` holds them equal). Secrets are
-masked on the way in.
-
-Sources are read as little as a plan needs: a local folder is listed but no file
-is read; an S3 source is neither listed nor read, and comment lines say which
-statements stand for objects found at run time.
+Statements are recorded as the driver would receive them and with their values inlined (on Redshift, as
+redshift_connector sends them, each bound value in a comment), secrets masked; each is answered as a run whose
+checks pass would be, by its SQL file's path, or read for real from the warehouse when the plan is to show what a
+run would do to it (``WAREHOUSE_READS``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
-import json
-import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any
 
 import sqlalchemy as sa
 from redshift_connector.core import convert_paramstyle
@@ -37,35 +23,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import UserDefinedType
 
-from sparkify import pipeline
-from sparkify.config import RunConfig
-from sparkify.ledger import lookback_window
-from sparkify.pipeline import DirectRunner
-from sparkify.records import SONG_FIELDS
-from sparkify.run import LoadRun
-from sparkify.sources import (
-    EVENT_COLUMNS,
-    LOG_PREFIX,
-    SONG_PREFIX,
-    EventListing,
-    ListedSource,
-    LocalSource,
-    S3Source,
-    SongListing,
-    Source,
-    SourceObject,
-    event_file_day,
-    event_file_key,
-    open_source,
-)
-from sparkify.warehouse import Warehouse, connect
 from sparkify.warehouse.duckdb import SCREENED_CSV_PREFIX
-from sparkify.window import Window
-
-if TYPE_CHECKING:
-    from sparkify.blocks import WarehouseConnection
-
-logger = logging.getLogger(__name__)
 
 #: Stands for the run's key in staging-table names: a run names them after its flow run id.
 PLAN_RUN_KEY = "plan"
@@ -323,200 +281,3 @@ def _values(compiled: SQLCompiler, parameters: Mapping[str, Any]) -> list[sa.Bin
         list_value = isinstance(value, list | tuple) and not bind.expanding
         binds.append(sa.bindparam(name, value, expanding=bind.expanding, type_=_ListLiteral() if list_value else None))
     return binds
-
-
-#: What a plan reads in place of an object's bytes: an empty file, no record to stage nor to reject.
-PLACEHOLDER_CONTENT = b""
-#: What a plan reads in place of the song files Redshift compacts: one good song, every field null.
-PLANNED_SONG_FILE = json.dumps(dict.fromkeys(SONG_FIELDS)).encode()
-
-
-@dataclass(frozen=True)
-class _PlannedSource(ListedSource):
-    """A source as a plan reads it: the real one's names and keys, but no object's bytes."""
-
-    source: LocalSource | S3Source
-
-    @property
-    def uri(self) -> str:
-        return self.source.uri
-
-    @property
-    def events_format(self) -> str:
-        return self.source.events_format
-
-    @contextmanager
-    def open(self, key: str) -> Iterator[BinaryIO]:
-        yield io.BytesIO(PLACEHOLDER_CONTENT)
-
-    def check(self) -> None:
-        """A plan reaches nothing: a run lists the source here first."""
-
-    def head(self, key: str, size: int) -> bytes:
-        return PLACEHOLDER_CONTENT[:size]
-
-
-@dataclass(frozen=True)
-class PlannedLocalSource(_PlannedSource):
-    """A local source as a plan reads it: listed, as a run lists it, but no file opened."""
-
-    source: LocalSource
-
-    def song_objects(self) -> list[SourceObject]:
-        return self.source.song_objects()
-
-    def song_listing(self) -> SongListing:
-        return self.source.song_listing()
-
-    def event_listing(self, window: Window) -> EventListing:
-        return self.source.event_listing(window)
-
-    @contextmanager
-    def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
-        with self.source.local_files(keys) as paths:
-            yield paths
-
-
-@dataclass(frozen=True)
-class PlannedS3Source(_PlannedSource):
-    """An S3 source as a plan reads it: never listed nor read; comment lines say what a run will find."""
-
-    source: S3Source
-    recorder: RecordingEngine
-
-    def object_url(self, key: str) -> str:
-        return self.source.object_url(key)
-
-    def _every_object(self, prefix: str, suffix: str) -> list[str]:
-        self.recorder.note(
-            f"{prefix}/: a run lists every *.{suffix} object under {self.object_url(prefix)}/ "
-            f"and stages those the ledger (loaded_objects) has not seen as they are (all of them here: a plan "
-            f"reads no ledger); '{prefix}/**/*.{suffix}' stands for them below."
-        )
-        return [f"{prefix}/<every .{suffix} object>"]
-
-    def song_objects(self) -> list[SourceObject]:
-        return [SourceObject(key, "") for key in self._every_object(SONG_PREFIX, "json")]
-
-    def fetch_all(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes, datetime | None]]:
-        """Each object as :data:`PLANNED_SONG_FILE`: the plan shows the part, manifest and COPY a run sends."""
-        for key in keys:
-            self.recorder.note(
-                f"{key}: a run reads each song file, screens it and writes the good ones into gzip parts."
-            )
-            yield key, PLANNED_SONG_FILE, None
-
-    def write_url(self, url: str, body: bytes) -> None:
-        if url.endswith(".manifest"):
-            self.recorder.note(f"a run writes {url}: the COPY manifest listing exactly the objects to read.")
-        else:
-            self.recorder.note(
-                f"a run writes {url}: a gzip part of the song records (as many parts as a multiple of the slices)."
-            )
-
-    def delete_url(self, url: str) -> None:
-        self.recorder.note(f"a run deletes {url} once the COPY has read it.")
-
-    def event_listing(self, window: Window) -> EventListing:
-        if window.is_everything:
-            return EventListing([SourceObject(key, "") for key in self._every_object(LOG_PREFIX, self.events_format)])
-        self.recorder.note(
-            f"{LOG_PREFIX}/: one file per day of the window; a run skips the days that have no file in S3."
-        )
-        return EventListing([SourceObject(event_file_key(day, self.events_format), "") for day in window.days()])
-
-    @contextmanager
-    def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
-        """Placeholder files (a CSV one holds the layout's header) where a run would download the objects."""
-        self.recorder.note(f"{DOWNLOAD_FOLDER}: where a run downloads the objects for the engine to read.")
-        with tempfile.TemporaryDirectory(prefix="sparkify-plan-") as folder:
-            self.recorder.alias(folder, DOWNLOAD_FOLDER)
-            paths = [Path(folder, key) for key in keys]
-            for path in paths:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(",".join(EVENT_COLUMNS) + "\n" if path.suffix == ".csv" else "", encoding="utf-8")
-            yield paths
-
-
-def planned_source(uri: str, events_format: str, recorder: RecordingEngine) -> Source:
-    """The source as a plan sees it: no S3 request, no object read; its block's credentials are not needed."""
-    source = open_source(uri, events_format=events_format)
-    if isinstance(source, S3Source):
-        return PlannedS3Source(source, recorder)
-    assert isinstance(source, LocalSource)
-    return PlannedLocalSource(source)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The recorded statements, and the plan's text: SQL and comment lines, every statement ending with ``;``."""
-
-    lines: list[str]
-    statements: list[Statement]
-
-    def text(self) -> str:
-        return "\n".join(self.lines).strip() + "\n"
-
-
-def plan(
-    source: str,
-    warehouse: str | sa.URL | None = None,
-    *,
-    block: str | WarehouseConnection | None = None,
-    window: Window | None = None,
-    events_format: str = "json",
-    max_errors: int | None = None,
-    lookback_days: float | None = None,
-    full_refresh: bool = False,
-    read_warehouse: bool = False,
-) -> Plan:
-    """Records what a run of ``source`` into the warehouse (URL or block) over ``window`` would execute.
-
-    ``read_warehouse``: the warehouse's ledger and catalog are read (:data:`WAREHOUSE_READS`, nothing written), so
-    that the plan shows the files and the earlier windows a run would load, and the marts it would replace, as a run
-    into that warehouse would; without it nothing is connected to.
-    """
-    window = window or Window.everything()
-    config = RunConfig.resolve(
-        source=source,
-        window_start=None if window.is_everything else window.start,
-        window_end=None if window.is_everything else window.end,
-        events_format=events_format,
-        max_errors=max_errors,
-        lookback_days=lookback_days,
-        full_refresh=full_refresh,
-    )
-    target = connect(warehouse, block=block, max_errors=max_errors)
-    recorder = RecordingEngine(target.engine, target.secrets(), target.engine if read_warehouse else None)
-    planned: Warehouse = copy.copy(target)  # the same warehouse, its engine a recorder
-    planned.engine = recorder  # type: ignore[assignment]
-    planned.exclusive = contextlib.nullcontext  # type: ignore[method-assign]
-    run = LoadRun(PLAN_RUN_KEY, window)
-    opened = planned_source(source, events_format, recorder)
-    lookback = lookback_window(window, config.lookback_days)
-    listed = [*opened.event_objects(window), *(opened.event_objects(lookback) if lookback else ())]
-    recorder.staged_days = tuple(sorted({day for day in map(event_file_day, (item.key for item in listed)) if day}))
-    if not recorder.staged_days:  # the S3 objects of a full load, which a plan does not list
-        recorder.staged_days = (window.start.date(),)
-        recorder.note(
-            f"a run replaces the facts of each day it reads a day file for: {window.start.date()} stands for them."
-        )
-    recorder.note(
-        "Sparkify ETL plan: every statement a run would execute, in order; "
-        + (
-            "the warehouse's ledger and catalog were read, nothing written.\n"
-            if read_warehouse
-            else "nothing was connected to.\n"
-        )
-        + f"source: {source} ({events_format} event logs)\n"
-        f"warehouse: {target!r}\n"
-        f"window: {window}\n"
-        f"staging tables are named after the flow run: {PLAN_RUN_KEY!r} stands for its key here."
-    )
-    logger.info("planning a run of %s into %r for %s; nothing is connected to", source, target, window)
-    try:
-        pipeline.load(DirectRunner(recorder.step), config, run, planned, opened)
-    finally:
-        target.engine.dispose()
-    logger.info("planned %d statements", len(recorder.statements))
-    return Plan(recorder.lines, recorder.statements)
