@@ -384,9 +384,7 @@ def test_redshift_reads_each_copys_load_errors_back_into_rejected_records() -> N
         assert re.search(
             r"IN \(\$2 /\* 's3://udacity-dend/sparkify/(log|song)_data/<every .json object>' \*/\)$", delete
         )
-        (read_back,) = [
-            sql for sql in after if "FROM sys_load_error_detail AS errors" in sql
-        ]
+        (read_back,) = [sql for sql in after if "FROM sys_load_error_detail AS errors" in sql]
         parsed = sqlglot.parse_one(planned.statements[statements.index(read_back)].sql, read="redshift")
         if feed == "events":  # straight into rejected_records
             assert isinstance(parsed, exp.Insert) and parsed.this.this.name == "rejected_records"
