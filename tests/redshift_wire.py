@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import redshift_connector
@@ -437,7 +438,8 @@ def redshift_refuses(sql: str) -> str | None:
     return None
 
 
-def reserved_identifiers(sql: str) -> set[str]:
+@cache
+def reserved_identifiers(sql: str) -> frozenset[str]:
     """The unquoted identifiers of ``sql`` (tables, columns, aliases, CTE names, LOCK's tables) Redshift reserves.
 
     sqlfluff accepts ten of AWS's reserved words as names (INTERVAL, GZIP, WALLET...): sqlglot's parse names them all.
@@ -445,14 +447,14 @@ def reserved_identifiers(sql: str) -> set[str]:
     text = statement_text(sql)
     if text.upper().startswith("LOCK "):  # sqlglot has no grammar for LOCK: its tables, one by one
         names = [name.strip() for name in re.sub(r"(?i)^LOCK (TABLE )?", "", text).split(",")]
-        return {name for name in names if name.lower() in REDSHIFT_RESERVED}
-    return {
+        return frozenset(name for name in names if name.lower() in REDSHIFT_RESERVED)
+    return frozenset(
         identifier.name
         for parsed in sqlglot.parse(sql, read="redshift")
         if parsed is not None
         for identifier in parsed.find_all(exp.Identifier)
         if not identifier.quoted and identifier.name.lower() in REDSHIFT_RESERVED
-    }
+    )
 
 
 def statement_text(sql: str) -> str:
