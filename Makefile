@@ -24,6 +24,7 @@ test-fast: $(VENV)/.dev-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -197,6 +197,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "rejected_records",
     "loaded_objects",
     "check_results",
+    "mart_definitions",
 )
 
 #: Indexes for what the hourly statements look up by key or filter by time, on the engines that have indexes

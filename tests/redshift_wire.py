@@ -13,12 +13,18 @@ COPY says GZIP), counts their records, and fails the COPY when more than MAXERRO
 them are not JSON objects; their load errors answer the queries that read them back.
 The files the flow rejected whole (one reject each, with no line and no text) are
 counted from its INSERTs.
+
+It also remembers what a warehouse keeps from one run to the next, so that a second run
+meets what the first left: the tables and their columns (``information_schema.columns``:
+what CREATE TABLE and ALTER TABLE made them), the views, the marts' recorded definitions
+and the ledger's rows. A test may start it as an older warehouse by setting those.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
 import socket
 import struct
@@ -27,9 +33,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import redshift_connector
+import sqlfluff
+import sqlglot
+from sqlalchemy_redshift.dialect import RESERVED_WORDS
+from sqlfluff.core import FluffConfig
+from sqlglot import exp
 
 #: What a provisioned cluster answers to the dialect's first query.
 VERSION = (
@@ -48,6 +60,32 @@ _BINARY_PARAMS: dict[int, Callable[[bytes], Any]] = {
     701: lambda data: struct.unpack("!d", data)[0],
     1114: lambda data: _EPOCH_2000 + timedelta(microseconds=struct.unpack("!q", data)[0]),
 }
+
+
+#: AWS's "Reserved words" (https://docs.aws.amazon.com/redshift/latest/dg/r_pg_keywords.html): usable only quoted.
+_AWS_RESERVED_PAGE = """
+    aes128 aes256 all allowoverwrite analyse analyze and any array as asc authorization az64 backup between binary
+    blanksasnull both bytedict bzip2 case cast check collate column constraint create credentials cross current_date
+    current_time current_timestamp current_user current_user_id default deferrable deflate defrag delta delta32k desc
+    disable distinct do else emptyasnull enable encode encrypt encryption end except explicit false for foreign freeze
+    from full globaldict256 globaldict64k grant group gzip having identity ignore ilike in initially inner intersect
+    interval into is isnull join leading left like limit localtime localtimestamp lun luns lzo lzop minus mostly16
+    mostly32 mostly8 natural new not notnull null nulls off offline offset oid old on only open or order outer overlaps
+    parallel partition percent permissions pivot placing primary raw readratio recover references rejectlog resort
+    respect restore right select session_user similar snapshot some sysdate system table tag tdes text255 text32k then
+    timestamp to top trailing true truncatecolumns union unique unnest unpivot user using verbose wallet when where with
+    without
+"""
+AWS_RESERVED_WORDS = frozenset(_AWS_RESERVED_PAGE.split())
+#: What a cluster refuses as a bare identifier: sqlalchemy-redshift's list (what the dialect quotes) and AWS's, which
+#: differ by a word each (AWS has INTERVAL, sqlalchemy-redshift LANGUAGE).
+REDSHIFT_RESERVED = AWS_RESERVED_WORDS | {word.lower() for word in RESERVED_WORDS}
+#: sqlfluff's Redshift grammar, with no templating: it judges statements as sent (no project config is read).
+_SQLFLUFF = FluffConfig(overrides={"dialect": "redshift", "templater": "raw"})
+# its parse tree at DEBUG would fill the captured logs of every wire test (and take longer than the parse)
+logging.getLogger("sqlfluff").setLevel(logging.WARNING)
+#: What sqlfluff's Redshift grammar has no rule for although Redshift answers it: the dialect's connect-time question.
+SQLFLUFF_UNKNOWN = frozenset({"show transaction isolation level"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +128,13 @@ class RecordingRedshift:
         self._load_errors: dict[int, list[tuple[str, int, str]]] = {}
         self._rejected: dict[tuple[Any, ...], int] = {}
         self._rejected_files: dict[tuple[Any, ...], int] = {}
+        #: The tables and their columns, as information_schema.columns lists them (a new warehouse: none).
+        self.columns: dict[str, list[str]] = {}
+        #: The views in the schema, and each mart's recorded definition (mart_definitions: view name -> digest).
+        self.views: set[str] = set()
+        self.mart_definitions: dict[str, str] = {}
+        #: The ledger's rows: (feed, source_object, window_start, window_end) -> object_identity.
+        self.ledger: dict[tuple[str, str, Any, Any], str] = {}
         #: Faults to inject once each: statement prefix -> the server's error fields, or None to drop the connection.
         self.faults: dict[str, dict[str, str] | None] = {}
         self._lock = threading.Lock()
@@ -115,8 +160,15 @@ class RecordingRedshift:
             return Reply("SHOW", (("transaction_isolation", _VARCHAR),), [("serializable",)])
         if verb == "copy":
             return self._copy(session, text)
-        if verb in ("begin", "commit", "rollback", "lock", "create", "drop", "alter"):
+        if verb in ("create", "drop", "alter"):
+            self._remember_ddl(text)
             return Reply(verb.upper())
+        if verb in ("begin", "commit", "rollback", "lock"):
+            return Reply(verb.upper())
+        if lowered.startswith(("insert into mart_definitions", "delete from mart_definitions")):
+            return self._mart_definitions(lowered, params)
+        if lowered.startswith(("insert into loaded_objects (", "delete from loaded_objects")):
+            return self._write_ledger(lowered, params)
         if verb == "insert" and "load_error" in lowered:  # the last COPY's load errors into rejected_records
             _copy_started_at, run_key, feed = params
             errors = len(self._load_errors.pop(session, []))
@@ -148,15 +200,27 @@ class RecordingRedshift:
         if "from information_schema.tables" in lowered:  # no staging table left by a crashed run
             return Reply("SELECT 0", (("table_name", _VARCHAR),))
         if lowered.startswith("select source_object, object_identity, window_start, window_end from loaded_objects"):
-            # a new warehouse: nothing in the ledger yet
-            columns = ("source_object", "object_identity", "window_start", "window_end")
-            return Reply("SELECT 0", tuple((name, _VARCHAR) for name in columns))
+            # (a Describe asks with no values: no rows)
+            feed, *objects = params or (None,)
+            like = " like " in lowered  # a feed's objects under a prefix, else those listed
+            rows = [
+                (name, identity, start, end)
+                for (row_feed, name, start, end), identity in sorted(self.ledger.items(), key=str)
+                if row_feed == feed and (name.startswith(objects[0].rstrip("%")) if like else name in objects)
+            ]
+            columns = (("source_object", _VARCHAR), ("object_identity", _VARCHAR))
+            timestamps = (("window_start", _TIMESTAMP), ("window_end", _TIMESTAMP))
+            return Reply(f"SELECT {len(rows)}", (*columns, *timestamps), rows)
         if lowered.startswith("select max(object_identity) from loaded_objects"):
-            return Reply("SELECT 1", (("max", _VARCHAR),), [(None,)])
-        if "from information_schema.views" in lowered:  # a new warehouse: no mart yet
-            return Reply("SELECT 0", (("table_name", _VARCHAR),))
+            found = [identity for (feed, name, *_), identity in self.ledger.items() if (feed, name) == tuple(params)]
+            return Reply("SELECT 1", (("max", _VARCHAR),), [(max(found, default=None),)])
+        if "from information_schema.views" in lowered:
+            return Reply(
+                f"SELECT {len(self.views)}", (("table_name", _VARCHAR),), [(name,) for name in sorted(self.views)]
+            )
         if lowered.startswith("select view_name, definition_sha256 from mart_definitions"):
-            return Reply("SELECT 0", (("view_name", _VARCHAR), ("definition_sha256", _VARCHAR)))
+            rows = sorted(self.mart_definitions.items())
+            return Reply(f"SELECT {len(rows)}", (("view_name", _VARCHAR), ("definition_sha256", _VARCHAR)), rows)
         if lowered.startswith("select distinct cast(ts as date) as event_day from"):  # the days the COPY staged
             table = re.search(r"from (\w+)", lowered)[1]
             return Reply("SELECT", (("event_day", _DATE),), [(day,) for day in sorted(self._days.get(table, ()))])
@@ -165,8 +229,9 @@ class RecordingRedshift:
             return Reply("SELECT 1", (("newest_play", _TIMESTAMP),), [(params[0] if params else None,)])
         if lowered.startswith("with staged_files as"):  # no song_id in two song files
             return Reply("SELECT 0", (("song_id", _VARCHAR), ("kept_object", _VARCHAR), ("other_object", _VARCHAR)))
-        if "from information_schema.columns" in lowered:  # a new warehouse: no table has a column yet
-            return Reply("SELECT 0", (("table_name", _VARCHAR), ("column_name", _VARCHAR)))
+        if "from information_schema.columns" in lowered:
+            rows = [(table, column) for table, columns in sorted(self.columns.items()) for column in columns]
+            return Reply(f"SELECT {len(rows)}", (("table_name", _VARCHAR), ("column_name", _VARCHAR)), rows)
         if "window_totals" in lowered:  # the listening report: no plays in the window
             return Reply("SELECT 1", tuple((name, _INT8) for name in _TOTALS), [(0,) * len(_TOTALS)])
         if "named_plays" in lowered or " as hour_of_day" in lowered:  # its top songs and artists, its hours: none
@@ -177,6 +242,50 @@ class RecordingRedshift:
         if verb in ("select", "with"):
             return Reply("SELECT 1", (("observed", _INT8),), [(self._observe(lowered),)])
         raise AssertionError(f"the recorder has no answer for: {text}")
+
+    def _remember_ddl(self, text: str) -> None:
+        """The tables' columns and the views as a CREATE, DROP or ALTER leaves them (the run's own tables aside)."""
+        parsed = sqlglot.parse_one(text, read="redshift")
+        name = parsed.find(exp.Table).name
+        view = parsed.args.get("kind") == "VIEW"
+        with self._lock:
+            if isinstance(parsed, exp.Create) and view:
+                self.views.add(name)
+            elif isinstance(parsed, exp.Create) and not name.startswith("staging_"):
+                declared = [column.name for column in parsed.this.expressions if isinstance(column, exp.ColumnDef)]
+                self.columns.setdefault(name, declared)
+            elif isinstance(parsed, exp.Drop) and view:
+                self.views.discard(name)
+            elif isinstance(parsed, exp.Alter):
+                for action in parsed.args["actions"]:
+                    if isinstance(action, exp.RenameColumn):
+                        columns = self.columns[name]
+                        columns[columns.index(action.this.name)] = action.args["to"].name
+                    elif isinstance(action, exp.ColumnDef):
+                        self.columns[name].append(action.name)
+
+    def _mart_definitions(self, lowered: str, params: tuple[Any, ...]) -> Reply:
+        """A mart recorded as created from its definition (view name, digest, time), or forgotten."""
+        with self._lock:
+            if lowered.startswith("delete"):
+                return Reply(f"DELETE {int(self.mart_definitions.pop(params[0], None) is not None)}")
+            for name, digest, _created_at in (params[start : start + 3] for start in range(0, len(params), 3)):
+                self.mart_definitions[name] = digest
+        return Reply(f"INSERT 0 {len(params) // 3}")
+
+    def _write_ledger(self, lowered: str, params: tuple[Any, ...]) -> Reply:
+        """The ledger's rows as its multi-row INSERTs write them and its DELETE (one feed, window and objects) drops."""
+        with self._lock:
+            if lowered.startswith("delete"):
+                feed, start, end, *objects = params
+                gone = [key for key in self.ledger if key[0] == feed and key[2:] == (start, end) and key[1] in objects]
+                for key in gone:
+                    del self.ledger[key]
+                return Reply(f"DELETE {len(gone)}")
+            rows = [params[start : start + 9] for start in range(0, len(params), 9)]
+            for feed, name, identity, window_start, window_end, *_ in rows:
+                self.ledger[feed, name, window_start, window_end] = identity
+        return Reply(f"INSERT 0 {len(rows)}")
 
     def _observe(self, query: str) -> int:
         """A table's row count where a query asks for it (the staged records, else 1: checks want rows), else 0."""
@@ -320,6 +429,34 @@ def _json_records(text: str) -> Iterator[tuple[int, Any, str]]:
         yield line, record, text[start:position].strip()
 
 
+def redshift_refuses(sql: str) -> str | None:
+    """What sqlfluff's Redshift grammar cannot parse in ``sql`` (a grammar that knows AWS's reserved words), if any."""
+    try:
+        sqlfluff.parse(sql, config=_SQLFLUFF)
+    except sqlfluff.api.simple.APIParsingError as error:
+        return str(error)
+    return None
+
+
+@cache
+def reserved_identifiers(sql: str) -> frozenset[str]:
+    """The unquoted identifiers of ``sql`` (tables, columns, aliases, CTE names, LOCK's tables) Redshift reserves.
+
+    sqlfluff accepts ten of AWS's reserved words as names (INTERVAL, GZIP, WALLET...): sqlglot's parse names them all.
+    """
+    text = statement_text(sql)
+    if text.upper().startswith("LOCK "):  # sqlglot has no grammar for LOCK: its tables, one by one
+        names = [name.strip() for name in re.sub(r"(?i)^LOCK (TABLE )?", "", text).split(",")]
+        return frozenset(name for name in names if name.lower() in REDSHIFT_RESERVED)
+    return frozenset(
+        identifier.name
+        for parsed in sqlglot.parse(sql, read="redshift")
+        if parsed is not None
+        for identifier in parsed.find_all(exp.Identifier)
+        if not identifier.quoted and identifier.name.lower() in REDSHIFT_RESERVED
+    )
+
+
 def statement_text(sql: str) -> str:
     """The statement without its comment lines, on one line."""
     return " ".join(re.sub(r"--[^\n]*", " ", sql).split())
@@ -351,9 +488,11 @@ def _bind_values(rest: bytes, oids: tuple[int, ...]) -> tuple[Any, ...]:
 
 
 def _sized(value: Any) -> bytes:
-    """One column of a DataRow: its length, then its bytes (an int in binary); NULL is the length -1."""
+    """One column of a DataRow: its length, then its bytes (an int or a timestamp in binary); NULL is the length -1."""
     if value is None:
         return struct.pack("!i", -1)
+    if isinstance(value, datetime):  # the driver reads a TIMESTAMP as microseconds since 2000
+        value = (value - _EPOCH_2000) // timedelta(microseconds=1)
     data = struct.pack("!q", value) if isinstance(value, int) else str(value).encode()
     return struct.pack("!i", len(data)) + data
 

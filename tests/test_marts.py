@@ -7,8 +7,12 @@ tested here); the expected marts are computed from the star schema that
 
 from __future__ import annotations
 
+import hashlib
+import re
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -22,6 +26,7 @@ from sqlalchemy.schema import CreateTable
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
+from flows.cli import main
 from sparkify import pipeline, schema, sql
 from sparkify.config import RunConfig
 from sparkify.pipeline import DirectRunner
@@ -29,8 +34,9 @@ from sparkify.run import LoadRun
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import Warehouse, connect
 from sparkify.warehouse.base import AddColumn
-from tests.helpers import duckdb_url, rows
-from tests.samples import real_sample
+from tests.factories import event, song, write_source
+from tests.helpers import duckdb_url, rows, run_steps
+from tests.samples import real_sample, write_feeds
 from tests.test_conformance import expected_tables
 
 #: The listening marts, each checked against Python; check_health (the quality checks' history) is checked apart.
@@ -274,7 +280,7 @@ def test_a_warehouse_created_before_the_new_columns_gains_them_and_keeps_its_fac
             )
         )
     warehouse.create_tables()
-    warehouse.create_tables()  # a second run finds nothing to add and replaces the views
+    warehouse.create_tables()  # a second run finds nothing to add, nor a mart whose file changed
 
     columns = [
         name
@@ -313,3 +319,172 @@ def test_redshift_adds_each_new_column_with_a_statement_of_its_own(column: str) 
     parsed = redshift_sql(AddColumn(schema.songplays, schema.songplays.c[column]))
     assert isinstance(parsed, exp.Alter)
     assert [action.name for action in parsed.args["actions"]] == [column]
+
+
+# -- marts that survive a run ------------------------------------------------------------------------------------
+
+#: An analyst's view on a mart: what a run must never drop.
+TOP_LISTENERS = "CREATE VIEW top_listeners AS SELECT user_id, SUM(plays) AS plays FROM sessions GROUP BY user_id"
+#: sessions as a release with other columns made it: CREATE OR REPLACE cannot turn it into today's (PostgreSQL).
+OLD_SESSIONS = "CREATE VIEW sessions AS SELECT user_id, COUNT(*) AS plays FROM songplays GROUP BY user_id"
+
+
+@pytest.fixture
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return duckdb_url(tmp_path) if request.param == "duckdb" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_feeds(tmp_path / "source")
+
+
+@contextmanager
+def sent_to(url: str) -> Iterator[list[str]]:
+    """The statements this process sends to the database at ``url`` meanwhile, their comments left out."""
+    database = sa.make_url(url).database
+    sent: list[str] = []
+
+    def capture(conn: sa.Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if conn.engine.url.database == database:  # without its comments, on one line
+            sent.append(" ".join(re.sub(r"--[^\n]*", " ", statement).split()))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", capture)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", capture)
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def columns_of(url: str, view: str) -> list[str]:
+    query = "SELECT column_name FROM information_schema.columns WHERE table_name = :view ORDER BY ordinal_position"
+    return [name for (name,) in rows(url, query, view=view)]
+
+
+@contextmanager
+def analyst_role(url: str) -> Iterator[str]:
+    """A PostgreSQL role for the test (roles belong to the server, not to the test's database)."""
+    role = f"analyst_{uuid.uuid4().hex[:8]}"
+    execute(url, f"CREATE ROLE {role}")
+    try:
+        yield role
+    finally:
+        execute(url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb", "postgresql"], indirect=True)
+def test_an_analysts_view_on_a_mart_and_the_grants_on_it_survive_two_runs(warehouse_url: str, source: Path) -> None:
+    url = warehouse_url
+    load(url, source)
+    execute(url, TOP_LISTENERS)
+    postgres = url.startswith("postgresql")
+    with analyst_role(url) if postgres else nullcontext("") as role:
+        if postgres:
+            execute(url, f"GRANT SELECT ON sessions TO {role}", f"GRANT SELECT ON top_listeners TO {role}")
+        before = rows(url, "SELECT user_id, plays FROM top_listeners ORDER BY user_id")
+        with sent_to(url) as sent:
+            load(url, source)
+            load(url, source)
+        # no mart was created again, let alone dropped: their files did not change
+        assert not [statement for statement in sent if re.match(r"(CREATE|DROP)\b.* VIEW", statement)]
+        assert rows(url, "SELECT user_id, plays FROM top_listeners ORDER BY user_id") == before != []
+        if postgres:
+            query = "SELECT has_table_privilege(:role, :view, 'SELECT')"
+            assert [rows(url, query, role=role, view=view) for view in ("sessions", "top_listeners")] == [[(True,)]] * 2
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb", "postgresql"], indirect=True)
+def test_a_mart_whose_columns_changed_is_replaced_when_no_view_depends_on_it(warehouse_url: str, source: Path) -> None:
+    url = warehouse_url
+    load(url, source)
+    declared = columns_of(url, "sessions")
+    # as a release whose sessions.sql had other columns left it: its view, its digest
+    execute(
+        url,
+        "DROP VIEW sessions",
+        OLD_SESSIONS,
+        "UPDATE mart_definitions SET definition_sha256 = 'previous' WHERE view_name = 'sessions'",
+    )
+    assert columns_of(url, "sessions") == ["user_id", "plays"]
+
+    with sent_to(url) as sent:
+        load(url, source)
+
+    assert columns_of(url, "sessions") == declared
+    assert not [statement for statement in sent if "CASCADE" in statement.upper()]
+    digest = rows(url, "SELECT definition_sha256 FROM mart_definitions WHERE view_name = 'sessions'")
+    assert digest == [
+        (hashlib.sha256(sql.read("marts/sessions", sa.make_url(url).get_backend_name()).encode()).hexdigest(),)
+    ]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_on_postgresql_a_changed_mart_an_analysts_view_depends_on_stops_the_run_with_what_to_do(
+    pg_url: str, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load(pg_url, source)
+    execute(
+        pg_url,
+        "DROP VIEW sessions",
+        OLD_SESSIONS,
+        "UPDATE mart_definitions SET definition_sha256 = 'previous' WHERE view_name = 'sessions'",
+        TOP_LISTENERS,
+    )
+
+    with sent_to(pg_url) as sent:
+        assert main(["--source", str(source), "--warehouse", pg_url]) == 1
+
+    err = capsys.readouterr().err
+    (failed,) = [line for line in err.splitlines() if line.startswith("sparkify-etl failed:")]
+    assert "the mart sessions changed its columns" in failed and "views built on it depend on it" in failed
+    assert "sql/marts/sessions.sql" in failed and "Traceback" not in err
+    # nothing was dropped: the analyst's view and the old mart stand, as their digest does
+    assert not [statement for statement in sent if "CASCADE" in statement.upper()]
+    assert columns_of(pg_url, "sessions") == ["user_id", "plays"]
+    assert rows(pg_url, "SELECT COUNT(*) FROM top_listeners") != [(0,)]
+    assert rows(pg_url, "SELECT definition_sha256 FROM mart_definitions WHERE view_name = 'sessions'") == [
+        ("previous",)
+    ]
+
+
+# -- levels after a migration --------------------------------------------------------------------------------------
+
+
+def old_users() -> sa.Table:
+    """``users`` as a release before ``last_seen_at`` created it."""
+    columns = [column for column in schema.users.columns if column.name != "last_seen_at"]
+    return sa.Table("users", sa.MetaData(), *(sa.Column(c.name, c.type, nullable=c.nullable) for c in columns))
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb", "postgresql"], indirect=True)
+def test_a_user_of_a_warehouse_created_before_last_seen_at_gets_the_level_of_a_later_event(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    url = warehouse_url
+    execute(url, str(CreateTable(old_users()).compile(dialect=sa.create_engine(url).dialect)))
+    execute(
+        url,
+        "INSERT INTO users (user_id, first_name, last_name, gender, level) VALUES (8, 'Kay', 'Summers', 'F', 'free')",
+    )
+    root = write_source(
+        tmp_path / "source",
+        [
+            event("2018-11-02T09:00:00.000", level="paid", item=0),
+            event("2018-11-02T09:05:00.000", level="paid", item=1),
+        ],
+        [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)],
+    )
+
+    run_steps(root, url, datetime(2018, 11, 2), datetime(2018, 11, 3))
+
+    assert rows(url, "SELECT user_id, level, last_seen_at FROM users") == [(8, "paid", datetime(2018, 11, 2, 9, 5))]

@@ -130,11 +130,15 @@ class Warehouse(ABC):
         them from the statements); the shared ones among them are locked in ``schema.LOCK_ORDER``.
         """
         with self.engine.begin() as conn:
-            shared = set(touching)
-            tables = [name for name in schema.LOCK_ORDER if name in shared]
-            if tables and self.capabilities.locks_tables:
-                conn.execute(self.statement("locks/lock_tables", {"tables": tables}))
+            self._lock(conn, touching)
             yield conn
+
+    def _lock(self, conn: sa.Connection, touching: Iterable[str]) -> None:
+        """On an engine that locks, one LOCK of the shared tables among ``touching``, in ``schema.LOCK_ORDER``."""
+        shared = set(touching)
+        tables = [name for name in schema.LOCK_ORDER if name in shared]
+        if tables and self.capabilities.locks_tables:
+            conn.execute(self.statement("locks/lock_tables", {"tables": tables}))
 
     def tables_of(self, statements: Iterable[tuple[str, sql.Identifiers]]) -> set[str]:
         """The tables these statements (SQL file and its identifiers) read or write, as this engine's SQL says."""
@@ -190,27 +194,40 @@ class Warehouse(ABC):
         """Creates the star schema and its bookkeeping where missing, then the marts whose definition changed.
 
         Existing tables and rows are kept; a table created before a column was declared gains it (NULL in its old
-        rows), and the ledger's column named ``identity`` before it was renamed is renamed in place.
+        rows), and the ledger's column named ``identity`` before it was renamed is renamed in place. The tables
+        to alter are locked first (in ``schema.LOCK_ORDER``, as every transaction that writes them), and their
+        columns read again under the lock: a run that altered them meanwhile leaves nothing to do. A warehouse
+        whose tables are all there as declared gets no DDL at all.
         """
         tables = (*schema.STAR_SCHEMA, *schema.BOOKKEEPING)
-        with self._schema_transaction() as conn:
-            for table in tables:
-                conn.execute(CreateTable(table, if_not_exists=True))
+        with self.engine.connect() as conn:
             existing = self._existing_columns(conn)
-            ledger = existing.get(schema.loaded_objects.name, set())
-            if _OLD_IDENTITY_COLUMN in ledger and "object_identity" not in ledger:
-                conn.execute(RenameColumn(schema.loaded_objects, _OLD_IDENTITY_COLUMN, "object_identity"))
-                ledger.add("object_identity")
-            for table in tables:
-                for column in table.columns:
-                    if table.name in existing and column.name not in existing[table.name]:
-                        conn.execute(AddColumn(table, column))
-            if self.capabilities.indexes:
-                present = set(conn.execute(self.statement("catalog/indexes")).scalars().all())
-                for index in schema.INDEXES:
-                    if index.name not in present:
-                        conn.execute(CreateIndex(index, if_not_exists=True))
+        missing = [table for table in tables if table.name not in existing]
+        altered = [table.name for table in tables if table.name in existing and _outdated(table, existing[table.name])]
+        if missing or altered or self.capabilities.indexes:
+            with self._schema_transaction(altered) as conn:
+                for table in missing:
+                    conn.execute(CreateTable(table, if_not_exists=True))
+                if altered:
+                    self._alter_tables(conn, tables, self._existing_columns(conn))
+                if self.capabilities.indexes:
+                    present = set(conn.execute(self.statement("catalog/indexes")).scalars().all())
+                    for index in schema.INDEXES:
+                        if index.name not in present:
+                            conn.execute(CreateIndex(index, if_not_exists=True))
         self._create_marts()
+
+    @staticmethod
+    def _alter_tables(conn: sa.Connection, tables: Iterable[sa.Table], existing: dict[str, set[str]]) -> None:
+        """The ledger's old column renamed, then each declared column a table lacks added, one per statement."""
+        ledger = existing.get(schema.loaded_objects.name, set())
+        if _OLD_IDENTITY_COLUMN in ledger and "object_identity" not in ledger:
+            conn.execute(RenameColumn(schema.loaded_objects, _OLD_IDENTITY_COLUMN, "object_identity"))
+            ledger.add("object_identity")
+        for table in tables:
+            for column in table.columns:
+                if table.name in existing and column.name not in existing[table.name]:
+                    conn.execute(AddColumn(table, column))
 
     def _existing_columns(self, conn: sa.Connection) -> dict[str, set[str]]:
         """The columns of each table in the warehouse's schema; a listing that finds nothing (a plan's) finds none."""
@@ -235,23 +252,25 @@ class Warehouse(ABC):
             if created.get(name) == digest and name in views:
                 continue
             try:
-                with self._schema_transaction() as conn:
+                with self._schema_transaction([schema.mart_definitions.name]) as conn:
                     conn.execute(self.statement(path))
                     self._record_mart(conn, name, digest)
             except sa.exc.DBAPIError as replaced_in_place:
                 self._recreate_mart(path, name, digest, replaced_in_place)
 
     @contextmanager
-    def _schema_transaction(self) -> Iterator[sa.Connection]:
-        """A transaction that changes the schema: runs on a server engine take turns (``sql/<engine>/schema/``)."""
+    def _schema_transaction(self, touching: Iterable[str] = ()) -> Iterator[sa.Connection]:
+        """A transaction that changes the schema: runs on a server engine take turns (``sql/<engine>/schema/``), and
+        the shared tables it writes (``touching``) are locked as every other transaction locks them."""
         with self.engine.begin() as conn:
             for path in sql.script("schema", self.dialect.name, missing_ok=True):
                 conn.execute(self.statement(path))
+            self._lock(conn, touching)
             yield conn
 
     def _recreate_mart(self, path: str, name: str, digest: str, error: sa.exc.DBAPIError) -> None:
         try:
-            with self._schema_transaction() as conn:
+            with self._schema_transaction([schema.mart_definitions.name]) as conn:
                 conn.execute(self.statement("catalog/drop_view", {"view": name}))
                 conn.execute(self.statement(path))
                 self._record_mart(conn, name, digest)
@@ -430,6 +449,11 @@ class Warehouse(ABC):
     def stage_songs(self, table: sa.Table, source: Source, songs: list[SourceObject], run_key: str = "") -> int:
         """Loads the good song files ``songs`` into ``table`` (each row naming its file and the file's time), the
         bad into ``rejected_records``; returns the rows staged."""
+
+
+def _outdated(table: sa.Table, columns: set[str]) -> bool:
+    """Whether a table as it exists (its ``columns``) lacks a declared column (the old ledger lacks object_identity)."""
+    return any(column.name not in columns for column in table.columns)
 
 
 def _utc_now() -> datetime:

@@ -1,3 +1,5 @@
 -- Event rows stream in from the JSON lines read by sparkify/warehouse/postgres.py, in the staging
 -- table's column order; the binary format spares the server parsing text.
+-- (sqlfluff's PostgreSQL grammar lacks COPY's FORMAT option, PostgreSQL's own since 9.0)
+-- noqa: disable=PRS
 COPY {{ staging_events }} FROM STDIN WITH (FORMAT BINARY);

@@ -8,7 +8,7 @@ SELECT
     MAX(start_time) AS last_play_at,
     COUNT(*) AS plays,
     -- from the first play's start to the last play's start, to the millisecond
-    CAST(DATEDIFF(millisecond, MIN(start_time), MAX(start_time)) AS DOUBLE PRECISION) / 1000 AS span_seconds,
+    CAST(DATEDIFF(MILLISECOND, MIN(start_time), MAX(start_time)) AS DOUBLE PRECISION) / 1000 AS span_seconds,
     SUM(song_length) AS listening_seconds
 FROM songplays
 GROUP BY user_id, session_id;
