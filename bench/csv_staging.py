@@ -14,12 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.csv_logs import csv_log
 from bench.pg_staging import sample_keys
 from sparkify import schema
 from sparkify.sources import LocalSource, event_file_key, open_source
 from sparkify.warehouse import Warehouse, connect
 from sparkify.window import Window
-from tests.csv_logs import csv_log
 
 
 def _as_csv(json_root: Path, keys: list[str], csv_root: Path) -> list[str]:

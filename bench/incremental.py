@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import measure
+from bench.services import downloads, moto_s3_server, prefect_server, s3_env, upload_tree
 from sparkify.sample import GeneratorConfig, generate
-from tests.samples import downloads
-from tests.services import moto_s3_server, prefect_server, s3_env, upload_tree
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     env.update(PREFECT_HOME=str(scratch / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
 
     if args.target.startswith("postgres-"):
-        from tests.services import create_database, postgres_server
+        from bench.services import create_database, postgres_server
 
         with postgres_server() as server:
             url = create_database(server, "sparkify_profile")

@@ -30,9 +30,9 @@ import duckdb
 from bench import measure
 from bench.prefect_records import FlowRun, flow_run_ids, read_flow_runs
 from bench.report import Figure, Report, judged
+from bench.services import PrefectServer, prefect_server
 from sparkify import prefect_defaults
 from sparkify.sample import GeneratorConfig, generate
-from tests.services import PrefectServer, prefect_server
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / "bench" / "hooks"
@@ -510,7 +510,7 @@ class Bench:
         if self.args.pg_url:
             result = measure_postgres(self.args.pg_url, self.source, self.args.sample_events)
         else:
-            from tests.services import create_database, postgres_server
+            from bench.services import create_database, postgres_server
 
             with postgres_server() as server:
                 url = create_database(server, "sparkify_bench")

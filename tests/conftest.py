@@ -18,7 +18,7 @@ os.environ["SPARKIFY_RETRY_DELAY_SECONDS"] = "0"
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from tests.services import (
+from bench.services import (
     PostgresServer,
     PrefectServer,
     S3Server,
@@ -31,7 +31,7 @@ from tests.services import (
 )
 
 # ============================================================================
-# BEGIN real-service fixtures (tests/services.py): postgres, pg_url, s3_server,
+# BEGIN real-service fixtures (bench/services.py): postgres, pg_url, s3_server,
 # prefect_api. A missing service skips the test, or fails it when
 # SPARKIFY_REQUIRE_SERVICES=1 (CI sets it).
 # ============================================================================

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.services import PrefectServer, http_post
+from bench.services import PrefectServer, http_post
 
 REPO = Path(__file__).resolve().parents[1]
 #: Longest a run of the tests' small sources may take, starting Python and Prefect included.

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from bench.services import S3Server, s3_env
 from tests.factories import event, song, write_source
-from tests.services import S3Server, s3_env
 
 #: The real Udacity sample, when the workplace's shared folder holds it.
 REAL_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/udacity-sample"
@@ -79,22 +76,3 @@ def use_s3(server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
 def new_bucket() -> str:
     """moto's buckets live for the whole session: each test makes its own."""
     return f"sparkify-{uuid.uuid4().hex[:12]}"
-
-
-@contextmanager
-def downloads() -> Iterator[list[str]]:
-    """The keys the in-process moto server serves a GetObject for while the block runs: what a run downloads."""
-    from moto.s3.responses import S3Response
-
-    served: list[str] = []
-    get_object = S3Response.get_object
-
-    def counted(response: S3Response) -> Any:
-        served.append(response.parse_key_name())
-        return get_object(response)
-
-    S3Response.get_object = counted  # type: ignore[method-assign]
-    try:
-        yield served
-    finally:
-        S3Response.get_object = get_object  # type: ignore[method-assign]

@@ -40,13 +40,13 @@ from prefect.server.utilities.user_templates import render_user_template_sync
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import SecretStr
 
+from bench.services import LOOPBACK, PrefectServer, http_get, http_post
 from deployments import automations as operator_automations
 from deployments import blocks as operator_blocks
 from sparkify.alerts import CHECKS_WARNED, emit_check_warnings
 from sparkify.quality import CheckResult
 from sparkify.settings import get_settings
 from tests.factories import event, song, write_source
-from tests.services import LOOPBACK, PrefectServer, http_get, http_post
 from tests.test_deployment import DEPLOYMENT, NOT_IN_A_CHECKOUT, POOL, REPO, Operator, flow_run_id
 from tests.test_security import everything_the_server_kept
 

@@ -21,6 +21,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from bench.csv_logs import csv_log, csv_row, to_csv_source
 from flows.cli import main
 from flows.etl.flow import sparkify_etl
 from sparkify import csv_logs, records
@@ -30,7 +31,6 @@ from sparkify.run import LoadRun
 from sparkify.sources import EVENT_COLUMNS, LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.csv_logs import csv_log, csv_row, to_csv_source
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.samples import EVENTS, write_feeds

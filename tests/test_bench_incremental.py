@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from bench.incremental import main as incremental
-from tests.services import PrefectServer
+from bench.services import PrefectServer
 
 
 def test_the_incremental_benchmark_runs_at_a_tiny_size_and_reports_its_figures(

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.services import PrefectServer, http_get
 from flows.etl.flow import sparkify_etl
 from sparkify.blocks import WarehouseConnection
 from sparkify.warehouse import connect
 from sparkify.warehouse.duckdb import DuckDBWarehouse
 from tests.factories import event, song, write_source
 from tests.helpers import rows
-from tests.services import PrefectServer, http_get
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "Pw-Never-Shown-7f3a"

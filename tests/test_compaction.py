@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.services import S3Server, s3_client
 from sparkify import records
 from sparkify.sources import S3Source, open_source
 from sparkify.warehouse.compaction import (
@@ -25,7 +26,6 @@ from sparkify.warehouse.compaction import (
 from sparkify.warehouse.redshift import RedshiftWarehouse
 from tests.factories import song
 from tests.samples import new_bucket, use_s3
-from tests.services import S3Server, s3_client
 
 MB = 1 << 20
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.services import PostgresServer, PrefectServer, create_database
 from flows.etl.flow import sparkify_etl
 from sparkify import quality, steps
 from sparkify.errors import DataQualityError
@@ -27,7 +28,6 @@ from sparkify.window import Window
 from tests import flow_runs
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
-from tests.services import PostgresServer, PrefectServer, create_database
 
 #: Three days, one window each; users play on several days, so every dimension is upserted by every run.
 CONFIG = GeneratorConfig(events=3000, songs=300, users=30, days=3)

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bench.csv_logs import csv_log, to_csv_source
+from bench.services import create_database
 from flows.etl.flow import sparkify_etl
 from sparkify.run import LoadRun
 from sparkify.sources import SourceError, open_source
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.csv_logs import csv_log, to_csv_source
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.samples import EVENTS, QUOTED_TITLE, real_sample, write_feeds
-from tests.services import create_database
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.services import PrefectServer, http_get, http_post
 from deployments import blocks as operator_blocks
 from deployments import serve as served
 from flows.cli import _range_bound, build_parser
@@ -36,7 +37,6 @@ from sparkify.sample import GeneratedSource, GeneratorConfig, generate
 from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
 from tests.helpers import rows, star_contents
-from tests.services import PrefectServer, http_get, http_post
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOYMENT = "sparkify-etl/hourly"

@@ -22,11 +22,11 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bench.services import LOOPBACK, PostgresServer, PrefectServer, S3Server, create_database, upload_tree
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from tests import flow_runs
 from tests.helpers import duckdb_url, rows, star_contents
-from tests.services import LOOPBACK, PostgresServer, PrefectServer, S3Server, create_database, upload_tree
 from tests.test_bad_records import rejects, write_corpus
 
 #: Four days of plays: small enough to run in seconds, large enough for every table to hold rows.

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.csv_logs import to_csv_source
+from bench.services import S3Server, s3_client, upload_tree
 from flows.etl.flow import sparkify_etl
 from sparkify import records
 from sparkify.records import Staged, TooManyBadRecordsError
@@ -18,11 +20,9 @@ from sparkify.run import LoadRun
 from sparkify.sources import LocalSource, describe_skipped, event_file_day, open_source, skip_reason
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.csv_logs import to_csv_source
 from tests.factories import event, ms, song, write_source
 from tests.helpers import duckdb_url, rows
 from tests.samples import EVENTS, new_bucket, use_s3, write_feeds
-from tests.services import S3Server, s3_client, upload_tree
 
 #: Objects under log_data/ and song_data/ that are no source files, each with why.
 STRAYS = {

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
+from bench.services import PostgresServer, PrefectServer, S3Server, create_database, downloads, s3_client, upload_tree
 from flows.etl.flow import RunSummary, sparkify_etl
 from sparkify.sources import LocalSource
 from tests import flow_runs
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, rows, star_contents
-from tests.samples import downloads, new_bucket, use_s3
-from tests.services import PostgresServer, PrefectServer, S3Server, create_database, s3_client, upload_tree
+from tests.samples import new_bucket, use_s3
 
 CATALOG = [
     song("SOAAA", "Alpha", artist_id="ARA", artist_name="Ann", duration=200.5),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from bench.services import S3Server, upload_tree
 from flows.etl.flow import sparkify_etl
 from sparkify.run import LoadRun
 from sparkify.sources import open_source
@@ -21,7 +22,6 @@ from sparkify.warehouse import Warehouse, connect
 from sparkify.window import Window
 from tests.helpers import duckdb_url, rows, star_contents
 from tests.samples import CATALOG, EVENTS, new_bucket, real_sample, use_s3, write_feeds
-from tests.services import S3Server, upload_tree
 
 
 def staged(warehouse: Warehouse, root: Path) -> dict[str, list[dict[str, Any]]]:

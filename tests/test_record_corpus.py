@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
+from bench.services import S3Server, s3_client, upload_tree
 from sparkify import records, schema, sql
 from sparkify.records import Staged
 from sparkify.run import LoadRun
@@ -44,7 +45,6 @@ from tests.factories import event, write_source
 from tests.helpers import duckdb_url, rows
 from tests.redshift_wire import RecordingRedshift, redirected, statement_text
 from tests.samples import new_bucket, use_s3
-from tests.services import S3Server, s3_client, upload_tree
 from tests.test_bad_records import BAD_LINES
 from tests.test_redshift import ROLE
 

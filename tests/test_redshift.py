@@ -22,6 +22,7 @@ from prefect_aws import AwsCredentials
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
+from bench.services import S3Server, upload_tree
 from sparkify import sql
 from sparkify.blocks import WarehouseConnection
 from sparkify.dryrun import Plan, Statement, plan
@@ -31,7 +32,6 @@ from sparkify.warehouse import connect
 from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
 from sparkify.window import Window
 from tests.samples import new_bucket, use_s3, write_feeds
-from tests.services import S3Server, upload_tree
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "s3://udacity-dend/sparkify"

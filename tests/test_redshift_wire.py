@@ -25,6 +25,7 @@ from prefect_aws import AwsCredentials
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 from sqlglot import exp
 
+from bench.services import S3Server, s3_client, upload_tree
 from flows.backfill import BackfillSummary, backfill
 from flows.etl.flow import RunSummary, sparkify_etl
 from sparkify import schema, sql
@@ -44,7 +45,6 @@ from tests.redshift_wire import (
     statement_text,
 )
 from tests.samples import CATALOG, EVENTS, new_bucket, use_s3, write_feeds
-from tests.services import S3Server, s3_client, upload_tree
 from tests.test_redshift import ACCESS_KEY, PASSWORD, ROLE, SECRET_KEY, SERVERLESS_HOST, SESSION_TOKEN, parse
 
 PROVISIONED_HOST = "sparkify.abc123.us-west-2.redshift.amazonaws.com"

@@ -14,12 +14,12 @@ import pytest
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
+from bench.services import LOOPBACK, NO_PROXY, S3Server, s3_client, upload_tree
 from flows.etl.flow import sparkify_etl
 from sparkify.sources import SourceError, open_source
 from sparkify.window import Window
 from tests.helpers import duckdb_url, star_contents
 from tests.samples import EVENTS, new_bucket, use_s3, write_feeds
-from tests.services import LOOPBACK, NO_PROXY, S3Server, s3_client, upload_tree
 
 
 def test_a_run_from_s3_loads_what_the_same_folder_loads(

@@ -22,12 +22,12 @@ from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 from sqlalchemy.engine import make_url
 
+from bench.services import PrefectServer, S3Server, upload_tree
 from sparkify import sql
 from sparkify.blocks import WarehouseConnection
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from tests import flow_runs
-from tests.services import PrefectServer, S3Server, upload_tree
 
 PG_PASSWORD = "Pg-Secret-" + uuid.uuid4().hex
 AWS_SECRET_IN_BLOCK = "AwsBlockSecret/" + uuid.uuid4().hex

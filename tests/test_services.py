@@ -15,7 +15,7 @@ import boto3
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from tests.services import (
+from bench.services import (
     PostgresServer,
     PrefectServer,
     S3Server,

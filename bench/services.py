@@ -1,4 +1,4 @@
-"""Real services on loopback for the test suite, started by the tests themselves.
+"""Real services on loopback, started by the benchmarks and the test suite themselves.
 
 Each service is a plain context manager that yields a small frozen dataclass and
 always cleans up (stops the process or thread, removes its temporary directory),
@@ -13,7 +13,7 @@ also when the body raises:
 :class:`ServiceStartError` (a ``RuntimeError``) means the service is installed but
 did not come up; it carries the tail of the service's log and is never a skip.
 
-Nothing here imports pytest, so the helpers can also be used from scripts.
+Nothing here imports pytest: the benchmarks (``bench/``) and the tests' fixtures (``tests/conftest.py``) share them.
 """
 
 from __future__ import annotations
@@ -422,6 +422,25 @@ def upload_tree(server: S3Server, bucket: str, prefix: str, local_dir: str | os.
         client.upload_file(str(path), bucket, key)
         keys.append(key)
     return keys
+
+
+@contextlib.contextmanager
+def downloads() -> Iterator[list[str]]:
+    """The keys the in-process moto server serves a GetObject for while the block runs: what a run downloads."""
+    from moto.s3.responses import S3Response
+
+    served: list[str] = []
+    get_object = S3Response.get_object
+
+    def counted(response: S3Response) -> Any:
+        served.append(response.parse_key_name())
+        return get_object(response)
+
+    S3Response.get_object = counted  # type: ignore[method-assign]
+    try:
+        yield served
+    finally:
+        S3Response.get_object = get_object  # type: ignore[method-assign]
 
 
 def reset_s3(server: S3Server) -> None:
