@@ -1,5 +1,6 @@
 # Two entry points: `make run` (set up, then load the embedded default) and `make test` (set up, then every test).
-# Each creates .venv with the pinned requirements the first time, and refreshes it when they change.
+# Each creates .venv with the pinned requirements and the project itself, editable (so that `.venv/bin/sparkify` and
+# `prefect block register -m sparkify.blocks` work), the first time, and refreshes it when they change.
 # `make test-fast` runs the tests that start no process and no service, for the edit-test loop.
 PYTHON ?= python3
 VENV := .venv
@@ -29,10 +30,10 @@ lint: $(VENV)/.dev-deps
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.run-deps: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+$(VENV)/.run-deps: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt --editable .
 	touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt --editable .
 	touch $@ $(VENV)/.run-deps

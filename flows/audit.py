@@ -25,16 +25,23 @@ def sparkify_audit(warehouse: str | None = None, warehouse_block: str | None = N
     """Runs every whole-table check, keeps each result in check_results, and fails when an error-level one fails.
 
     Args:
-        warehouse: SQLAlchemy URL of the warehouse, without a password (default: SPARKIFY_WAREHOUSE, else the
-            DuckDB file data/sparkify.duckdb).
-        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse.
+        warehouse: SQLAlchemy URL of the warehouse (default: SPARKIFY_WAREHOUSE, else the DuckDB file
+            data/sparkify.duckdb). A flow run refuses a URL holding a password, which it would store in the clear:
+            the password goes in a WarehouseConnection block or SPARKIFY_WAREHOUSE_PASSWORD (the command line moves
+            one given in --warehouse there).
+        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse: how a password and
+            Redshift's COPY credentials reach a run.
     """
     log_messages_only()
     try:
         config = RunConfig.resolve(warehouse=warehouse, warehouse_block=warehouse_block)
-        target = connect(config.warehouse, block=config.warehouse_block)
+        try:
+            target = connect(config.target)
+        except ValueError as refused:  # an engine refusing its URL (an in-memory DuckDB): a mistake, said so
+            return Failed(message=str(refused), data=refused)
         runner = TaskRunner(config.task_retries, config.retry_delay_seconds)
         with target.exclusive():
+            runner.call(steps.check_connections, target)
             runner.call(steps.create_tables, target)
             audited = runner.call(steps.audit, target, LoadRun.new(Window.everything(), flow_run.id))
         if any(result.failed_error for result in audited.checks):

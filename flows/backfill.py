@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.etl.flow import sparkify_etl
+from sparkify.config import ConfigError, RunConfig, backfill_windows
+from sparkify.errors import PipelineError, log_messages_only
+from sparkify.options import CONCURRENCY
 from sparkify.window import Interval, Window
 
 #: How many windows load at once unless told otherwise: the deployment's limit of runs in flight.
-DEFAULT_CONCURRENCY = 3
+DEFAULT_CONCURRENCY: int = CONCURRENCY.default
 
 Status = Literal["ok", "empty", "failed"]
 
@@ -100,22 +104,29 @@ def sparkify_backfill(
     s3_block: str | None = None,
     events_format: str = "json",
     max_errors: int | None = None,
-) -> BackfillSummary:
+) -> BackfillSummary | State:
     """Loads every whole interval of [start, end) as its own sparkify-etl flow run; returns the outcomes.
 
     Args:
         start: First instant of the range (UTC).
         end: The range ends before this instant (UTC).
         interval: "hour" or "day": the length of each window.
-        source: The ETL's source, passed to every window's run (default: SPARKIFY_SOURCE, else data/sample).
-        warehouse: The ETL's warehouse URL (default: SPARKIFY_WAREHOUSE, else data/sparkify.duckdb).
-        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse.
-        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with.
-        events_format: "json" or "csv": how the event logs are written.
-        max_errors: Each window's error budget (default: the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR).
+        source: Folder or s3://bucket/prefix holding song_data/ and log_data/ (default: SPARKIFY_SOURCE, else the
+            generated sample in data/sample, created on first use).
+        warehouse: SQLAlchemy URL of the warehouse (default: SPARKIFY_WAREHOUSE, else the DuckDB file
+            data/sparkify.duckdb). A flow run refuses a URL holding a password, which it would store in the clear:
+            the password goes in a WarehouseConnection block or SPARKIFY_WAREHOUSE_PASSWORD (the command line moves
+            one given in --warehouse there).
+        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse: how a password and
+            Redshift's COPY credentials reach a run.
+        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with (default: the standard
+            AWS credential chain: AWS_* variables, profiles, instance role).
+        events_format: How the event logs are written, log_data/YYYY/MM/YYYY-MM-DD-events.<format>: "json" or
+            "csv" (one object a line, or a header row then one record a line).
+        max_errors: Bad records (kept in rejected_records) a feed may have before the run fails; also Redshift
+            COPY's MAXERROR (default: the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR, 100).
     """
-    windows = Window(start, end).split(interval)
-    get_run_logger().info("backfilling %d windows of one %s from %s to %s", len(windows), interval, start, end)
+    log_messages_only()
     options = {
         "source": source,
         "warehouse": warehouse,
@@ -124,6 +135,12 @@ def sparkify_backfill(
         "events_format": events_format,
         "max_errors": max_errors,
     }
+    try:
+        windows = backfill_windows(start, end, interval)
+        RunConfig.resolve(**options)  # a mistake fails the backfill once, not each of its windows
+    except PipelineError as error:
+        return Failed(message=str(error), data=error)
+    get_run_logger().info("backfilling %d windows of one %s from %s to %s", len(windows), interval, start, end)
     futures = [load_window.submit(window, options) for window in windows]
     summary = BackfillSummary(interval=interval, outcomes=[future.result() for future in futures])
     create_table_artifact(
@@ -137,9 +154,10 @@ def sparkify_backfill(
     return summary
 
 
-def backfill(concurrency: int = DEFAULT_CONCURRENCY, **parameters: Any) -> BackfillSummary:
-    """Runs the backfill flow (``parameters`` are its own) with at most ``concurrency`` windows in flight."""
+def backfill(concurrency: int = DEFAULT_CONCURRENCY, **parameters: Any) -> State:
+    """Runs the backfill flow (``parameters`` are its own) with at most ``concurrency`` windows in flight; returns its
+    final state."""
     if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        raise ConfigError(f"concurrency must be at least 1, not {concurrency}", "concurrency")
     bounded = sparkify_backfill.with_options(task_runner=ThreadPoolTaskRunner(max_workers=concurrency))
-    return bounded(**parameters)
+    return bounded(**parameters, return_state=True)

@@ -131,11 +131,12 @@ def prepare_source(
 
 
 @named("check-connections")
-def check_connections(warehouse: Warehouse, source: Source) -> None:
+def check_connections(warehouse: Warehouse, source: Source | None = None) -> None:
     """Before anything else: the warehouse answers (logged in, a DuckDB file locked for writing) and the source
     lists. A mistake here stops the run at once, saying what to fix; it is never retried."""
     warehouse.ping()
-    source.check()
+    if source is not None:
+        source.check()
 
 
 @named("create-tables")
@@ -388,6 +389,32 @@ def audit(warehouse: Warehouse, run: LoadRun) -> Audit:
     with warehouse.transaction({schema.check_results.name}) as conn:
         record_checks(warehouse, conn, run, results)
     return Audit(run.window, tuple(results))
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What ``forget`` deleted: the plays of its days, and the ledger rows of those days' event files."""
+
+    window: Window
+    plays: int
+    ledger_rows: int
+
+    def lines(self) -> list[str]:
+        return [
+            f"deleted {self.plays} plays of {self.window}",
+            f"deleted {self.ledger_rows} ledger rows (loaded_objects) of those days' event files: "
+            "a run loads a file of those days again when it is there",
+        ]
+
+
+@named("forget")
+def forget(warehouse: Warehouse, window: Window) -> Forgotten:
+    """Deletes the facts of ``window`` (whole UTC days) and the ledger rows of its day files, in one locked
+    transaction: the explicit act a run never performs for a day whose file is gone (it keeps the facts)."""
+    statements = [(path, {}) for path in warehouse.script("forget")]
+    with warehouse.transaction(warehouse.tables_of(statements)) as conn:
+        deleted = warehouse.run_script(conn, "forget", {}, window.params())
+    return Forgotten(window, deleted["01_songplays"], deleted["02_loaded_objects"])
 
 
 def check_health(warehouse: Warehouse) -> list[dict[str, Any]]:

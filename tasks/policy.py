@@ -44,8 +44,20 @@ SERIALIZATION_FAILURE = "40001"
 #: permission error (42), a database that does not exist (3D000), a cancelled statement (57014), a read-only
 #: transaction (25006).
 PERMANENT_SQLSTATES = ("28", "42", "3D000", "57014", "25006")
-#: What DuckDB says of a file another process holds or nobody may write: no retry helps either.
-PERMANENT_MESSAGES = ("could not set lock on file", "permission denied", "read-only", "cannot open file")
+#: What the drivers say, without a SQLSTATE, of what no retry outlives either: psycopg of a refused login or a missing
+#: database while it connects (libpq gives no SQLSTATE then), DuckDB of a file another process holds or nobody may
+#: write, and of a statement it cannot parse.
+PERMANENT_MESSAGES = (
+    "authentication failed",
+    "no password supplied",
+    "does not exist",
+    "could not set lock on file",
+    "permission denied",
+    "operation not permitted",
+    "read-only",
+    "cannot open file",
+    "syntax error",
+)
 
 
 def _sqlstate(error: sqlalchemy.exc.DBAPIError) -> str | None:
@@ -93,15 +105,20 @@ def is_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 #: The task carrying out each step.
 TASKS: dict[Callable[..., Any], Task[Any, Any]] = {}
+#: The steps whose task declares its own retries, which the run's do not replace.
+OWN_RETRIES: set[Callable[..., Any]] = set()
 
 
 def step_task(step: Callable[..., Any], **options: Any) -> Callable[[Callable[..., T]], Task[..., T]]:
     """Makes ``function`` the Prefect task of ``step``, named as the step is: no result caching (every run must
-    really load), retries only for transient faults."""
+    really load), retries only for transient faults. A task given ``retries`` keeps them whatever the run's are
+    (``check-connections``: 0, a run that cannot reach the warehouse or the source stops at once)."""
 
     def make(function: Callable[..., T]) -> Task[..., T]:
         made = task(name=steps.name_of(step), cache_policy=NONE, retry_condition_fn=is_transient, **options)(function)
         TASKS[step] = made
+        if "retries" in options:
+            OWN_RETRIES.add(step)
         return made
 
     return make
@@ -115,6 +132,8 @@ class TaskRunner:
     retry_delay_seconds: float
 
     def _task(self, step: Callable[..., T]) -> Task[..., T]:
+        if step in OWN_RETRIES:
+            return TASKS[step]
         return TASKS[step].with_options(retries=self.retries, retry_delay_seconds=self.retry_delay_seconds)
 
     def call(self, step: Callable[..., T], *args: Any) -> T:

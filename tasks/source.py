@@ -22,11 +22,12 @@ def prepare_source(
     return opened
 
 
-@step_task(steps.check_connections)
-def check_connections(warehouse: Warehouse, source: Source) -> None:
-    """The warehouse answers and the source lists, before any step: a mistake stops the run at once."""
+@step_task(steps.check_connections, retries=0)
+def check_connections(warehouse: Warehouse, source: Source | None = None) -> None:
+    """The warehouse answers and the source lists, before any step: a mistake stops the run at once, never retried
+    (a wrong password, a refused connection, a held DuckDB file are not faults a later try outlives)."""
     steps.check_connections(warehouse, source)
-    get_run_logger().info("reached %r and %s", warehouse, source.uri)
+    get_run_logger().info("reached %r%s", warehouse, f" and {source.uri}" if source is not None else "")
 
 
 @step_task(steps.list_catalog)

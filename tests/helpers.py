@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from sparkify import pipeline
 from sparkify.config import RunConfig
@@ -14,6 +20,7 @@ from sparkify.pipeline import DirectRunner, RunSummary
 from sparkify.run import LoadRun
 from sparkify.schema import STAR_SCHEMA
 from sparkify.warehouse import connect
+from tests.services import LOOPBACK, PostgresServer
 
 
 def duckdb_url(directory: Path) -> str:
@@ -59,3 +66,48 @@ def run_steps(
         return pipeline.load(DirectRunner(), config, LoadRun.new(config.window), warehouse)
     finally:
         warehouse.engine.dispose()
+
+
+@contextmanager
+def password_login(server: PostgresServer, database_url: str) -> Iterator[tuple[str, str]]:
+    """A role that owns ``database_url``'s database and must give its password (the test server trusts every other
+    login on loopback): ``(user, password)``. Its line in pg_hba.conf goes first, and is removed afterwards."""
+    role, password = f"pw_{uuid.uuid4().hex[:8]}", f"Pw-{uuid.uuid4().hex}"
+    database = make_url(database_url).database
+    admin = sa.create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        conn.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO {role}')
+        hba = Path(conn.exec_driver_sql("SHOW hba_file").scalar_one())
+    owner = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with owner.connect() as conn:
+        conn.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {role}")
+    line = f"host all {role} {LOOPBACK}/32 scram-sha-256\n"
+    hba.write_text(line + hba.read_text())
+    with admin.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_reload_conf()")
+    _until_refused(make_url(database_url).set(username=role))  # the server reloads its configuration in a moment
+    try:
+        yield role, password
+    finally:
+        hba.write_text(hba.read_text().replace(line, ""))
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_reload_conf()")
+        admin.dispose()
+        owner.dispose()
+
+
+def _until_refused(url: sa.URL, timeout: float = 10) -> None:
+    """Waits until the server refuses ``url``'s login without a password."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                engine.connect().close()
+            except sa.exc.OperationalError:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the server still lets {url.username} in without a password")
+    finally:
+        engine.dispose()

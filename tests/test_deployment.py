@@ -32,7 +32,8 @@ import yaml
 from bench.services import PrefectServer, http_get, http_post
 from deployments import blocks as operator_blocks
 from deployments import serve as served
-from flows.cli import _range_bound, build_parser
+from flows.cli import backfill as backfill_command
+from sparkify.config import day_range
 from sparkify.sample import GeneratedSource, GeneratorConfig, generate
 from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
@@ -409,8 +410,8 @@ def test_a_backfill_with_a_failed_window_says_so_and_exits_1(operator: Operator,
     ],
 )
 def test_a_backfill_range_includes_its_last_day(start: str, end: str, expected: str) -> None:
-    args = build_parser(get_settings()).parse_args(["backfill", "--start", start, "--end", end])
-    span = Window(_range_bound(args.start, end=False), _range_bound(args.end, end=True))
+    with backfill_command.make_context("backfill", ["--start", start, "--end", end]) as parsed:
+        span = day_range(parsed.params["start"], parsed.params["end"])
     assert str(span) == expected
 
 

@@ -22,12 +22,13 @@ from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 from sqlalchemy.engine import make_url
 
-from bench.services import PrefectServer, S3Server, upload_tree
+from bench.services import PostgresServer, PrefectServer, S3Server, upload_tree
 from sparkify import sql
 from sparkify.blocks import WarehouseConnection
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from tests import flow_runs
+from tests.helpers import password_login, rows
 
 PG_PASSWORD = "Pg-Secret-" + uuid.uuid4().hex
 AWS_SECRET_IN_BLOCK = "AwsBlockSecret/" + uuid.uuid4().hex
@@ -143,3 +144,20 @@ def test_identifiers_are_quoted_and_values_stay_bind_parameters() -> None:
     assert 'FROM "user"' in str(warehouse.statement("checks/table/row_count", {"table": "user"}))
     statement = warehouse.statement("publish/songplays/01_delete_replaced")
     assert set(statement.compile().params) == {"part_start", "part_end"}
+
+
+def test_a_password_given_in_warehouse_is_moved_out_of_the_flow_runs_parameters(
+    tmp_path: Path, postgres: PostgresServer, pg_url: str, prefect_api: PrefectServer
+) -> None:
+    """The command line takes the password out of the URL: the run logs in with it (the server asks for it), and it
+    is in no stored parameter, log, artifact or output."""
+    source = generate(tmp_path / "source", GeneratorConfig(events=300, songs=20, users=5, days=1)).root
+    with password_login(postgres, pg_url) as (user, password):
+        url = make_url(pg_url).set(username=user, password=password).render_as_string(hide_password=False)
+        since = flow_runs.now()
+        stdout, stderr = flow_runs.finish(flow_runs.start(prefect_api, "--source", str(source), "--warehouse", url))
+        assert "sparkify-etl succeeded" in stdout
+        assert rows(url, "SELECT COUNT(*) FROM songplays")[0][0] > 0
+    [run] = flow_runs.api(prefect_api, "/flow_runs/filter", {"flow_runs": {"start_time": {"after_": since}}})
+    assert run["parameters"]["warehouse"] == make_url(pg_url).set(username=user).render_as_string()
+    assert password not in "\n".join([stdout, stderr, everything_the_server_kept(prefect_api, since)])

@@ -41,24 +41,28 @@ def sparkify_etl(
     """Loads the source's events of a window (all of them by default) into the star schema, then checks it.
 
     Args:
-        source: Folder or s3://bucket/prefix holding song_data/ and log_data/ (default: SPARKIFY_SOURCE,
-            else the generated sample in data/sample).
-        warehouse: SQLAlchemy URL of the warehouse, without a password (default: SPARKIFY_WAREHOUSE, else the
-            DuckDB file data/sparkify.duckdb). Parameters are stored in the clear: a URL holding a password is
-            refused; the password goes in a block or SPARKIFY_WAREHOUSE_PASSWORD.
-        window_start: Load only events at or after this time (UTC), with window_end.
-        window_end: Load only events before this time (UTC), with window_start.
-        interval: "hour" or "day", set by the deployment's schedule: load the interval completed at the
-            run's scheduled start (the run due at 10:00 loads [09:00, 10:00)) instead of a given window.
-        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse: how a
-            password and Redshift's COPY credentials reach a run.
-        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with (default: the
-            standard AWS credential chain).
-        events_format: "json" (one object a line) or "csv" (a header row): how the event logs are written.
-        max_errors: Bad records (kept in rejected_records) a feed may have before the run fails (default:
-            the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR, 100).
+        source: Folder or s3://bucket/prefix holding song_data/ and log_data/ (default: SPARKIFY_SOURCE, else the
+            generated sample in data/sample, created on first use).
+        warehouse: SQLAlchemy URL of the warehouse (default: SPARKIFY_WAREHOUSE, else the DuckDB file
+            data/sparkify.duckdb). A flow run refuses a URL holding a password, which it would store in the clear:
+            the password goes in a WarehouseConnection block or SPARKIFY_WAREHOUSE_PASSWORD (the command line moves
+            one given in --warehouse there).
+        window_start: The window's start: events at or after this UTC time (2018-11-01 or 2018-11-01T13:00), with
+            window_end (default: no window, every event).
+        window_end: The window's end: events before this UTC time, with window_start.
+        interval: "hour" or "day", set by the deployment's schedule: load the interval completed at the run's
+            scheduled start (the run due at 10:00 loads [09:00, 10:00)) instead of a given window.
+        warehouse_block: Name of a saved WarehouseConnection block, used instead of warehouse: how a password and
+            Redshift's COPY credentials reach a run.
+        s3_block: Name of a saved prefect-aws S3Bucket block to read an s3:// source with (default: the standard
+            AWS credential chain: AWS_* variables, profiles, instance role).
+        events_format: How the event logs are written, log_data/YYYY/MM/YYYY-MM-DD-events.<format>: "json" or
+            "csv" (one object a line, or a header row then one record a line).
+        max_errors: Bad records (kept in rejected_records) a feed may have before the run fails; also Redshift
+            COPY's MAXERROR (default: the block's copy_max_error, else SPARKIFY_COPY_MAX_ERROR, 100).
         lookback_days: Late events: the event files of this many UTC days before the window are re-examined, and
-            the earlier windows loaded from one that changed since are reloaded (default: SPARKIFY_LOOKBACK_DAYS, 2).
+            the earlier windows loaded from one that changed since are reloaded (default: SPARKIFY_LOOKBACK_DAYS, 2;
+            0 looks at none).
         full_refresh: Ignore the ledger of loaded files (loaded_objects): read the whole catalog again, and reload
             a changed event file's windows at any age.
     """
@@ -80,7 +84,10 @@ def sparkify_etl(
             full_refresh=full_refresh,
         )
         window = str(config.window)
-        target = connect(config.warehouse, block=config.warehouse_block, max_errors=config.max_errors)
+        try:
+            target = connect(config.target)
+        except ValueError as refused:  # an engine refusing its URL (an in-memory DuckDB): the run's mistake, said so
+            return Failed(message=f"{window}: {refused}", data=refused)
         runner = TaskRunner(config.task_retries, config.retry_delay_seconds)
         return pipeline.load(runner, config, LoadRun.new(config.window, flow_run.id), target)
     except PipelineError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import gzip
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from sparkify import csv_logs, records
 from sparkify.records import Rejection
 from sparkify.sources import Source, SourceObject
-from sparkify.warehouse.base import Capabilities, Warehouse
+from sparkify.warehouse.base import Capabilities, Warehouse, WarehouseUnreachable
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,24 @@ class DuckDBWarehouse(Warehouse):
             raise ValueError(
                 "an in-memory DuckDB cannot be shared by the run's tasks: give a file, e.g. duckdb:///data/sparkify.duckdb"
             )
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WarehouseUnreachable(
+                f"cannot create the folder of the DuckDB file {url.database}: {error.strerror}"
+            ) from None
         return super().from_url(url, max_errors)
+
+    def ping(self) -> None:
+        """Opens the file for writing (another process holding it fails here), and finds its folder writable: DuckDB
+        writes its write-ahead log beside the file, and a run its lock file."""
+        super().ping()
+        database = Path(self.engine.url.database)
+        for path in (database, database.parent):
+            if path.exists() and not os.access(path, os.W_OK):
+                raise WarehouseUnreachable(
+                    f"cannot use the warehouse {self!r}: {path} is not writable. {self.reach_hint}"
+                )
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -61,7 +78,15 @@ class DuckDBWarehouse(Warehouse):
         lock file beside the database. The file is closed before the turn passes on;
         the kernel drops the lock of a run that dies.
         """
-        with Path(f"{self.engine.url.database}.lock").open("a") as lock:
+        path = Path(f"{self.engine.url.database}.lock")
+        try:
+            lock = path.open("a")
+        except OSError as error:  # a folder nobody may write: said as such, never retried
+            raise WarehouseUnreachable(
+                f"cannot use the warehouse {self!r}: cannot create its lock file {path}: {error.strerror}. "
+                f"{self.reach_hint}"
+            ) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -37,6 +37,7 @@ from sqlalchemy_redshift.commands import Compression, CopyCommand, Format, visit
 from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
+from sparkify.config import ConfigError
 from sparkify.records import RAW_TEXT_CHARS, Rejection, Staged
 from sparkify.settings import get_settings
 from sparkify.sources import EVENT_COLUMNS, Source, SourceError, SourceObject
@@ -103,8 +104,8 @@ def screened_staging(table: sa.Table) -> sa.Table:
     return sa.Table(table.name, sa.MetaData(), *columns, verdict, **table.dialect_kwargs)
 
 
-class CopyConfigError(ValueError):
-    """Redshift's COPY has no way to read the source bucket."""
+class CopyConfigError(ConfigError):
+    """Redshift's COPY has no way to read the source bucket: a configuration mistake, said without a traceback."""
 
 
 ManifestError = compaction.ManifestError
