@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from bench.services import LOOPBACK, PostgresServer
 from sparkify import pipeline
 from sparkify.config import RunConfig
 from sparkify.pipeline import DirectRunner, RunSummary
 from sparkify.run import LoadRun
 from sparkify.schema import STAR_SCHEMA
 from sparkify.warehouse import connect
-from tests.services import LOOPBACK, PostgresServer
 
 
 def duckdb_url(directory: Path) -> str:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from prefect.utilities.callables import parameter_schema_from_entrypoint
 from sqlalchemy.engine import make_url
 
+from bench.services import PostgresServer, PrefectServer, S3Server, s3_env
 from flows import cli as command_line
 from flows.cli import EXIT_CODES, main
 from sparkify import options, quality, steps
@@ -30,7 +31,6 @@ from tasks.policy import is_permanent, is_transient
 from tests import flow_runs
 from tests.factories import event, song, write_source
 from tests.helpers import duckdb_url, password_login, rows, run_steps
-from tests.services import PostgresServer, PrefectServer, S3Server, s3_env
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)]

@@ -124,7 +124,7 @@ def test_a_backfill_over_a_day_whose_file_expired_keeps_its_facts_and_says_so(tm
     day_file(source, 10).unlink()
     summary = backfill(
         concurrency=1, start=datetime(2018, 11, 9), end=datetime(2018, 11, 12), source=str(source), warehouse=url
-    )
+    ).result()
 
     assert not summary.ok
     lines = "\n".join(summary.lines())

@@ -1,4 +1,4 @@
-"""Proof that the real services of tests/services.py start and work."""
+"""Proof that the real services of bench/services.py start and work."""
 
 from __future__ import annotations
 
