@@ -219,8 +219,37 @@ class ListedSource:
     def song_objects(self) -> list[SourceObject]:
         raise NotImplementedError
 
-    def event_listing(self, window: Window) -> EventListing:
+    events_format: str
+
+    def _objects(
+        self, prefix: str, wanted: Callable[[str], bool] | None = None
+    ) -> tuple[list[SourceObject], list[str]]:
         raise NotImplementedError
+
+    def _month_listed(self, month: str) -> bool:
+        """Whether a month's folder is there to list (S3 has no folders: always)."""
+        return True
+
+    def event_listing(self, window: Window) -> EventListing:
+        """The day files a window needs with their identities, found with one listing per month, not one per day.
+
+        A full load takes every day file under log_data/. The strays of what was listed are skipped and said.
+        """
+        if window.is_everything:
+            objects, skipped = self._objects(LOG_PREFIX)
+        else:
+            wanted = [event_file_key(day, self.events_format) for day in window.days()]
+            needed = set(wanted)
+            present: dict[str, SourceObject] = {}
+            skipped = []
+            for month in sorted({key.rsplit("/", 1)[0] for key in wanted}):
+                if self._month_listed(month):
+                    found, strays = self._objects(month, needed.__contains__)
+                    present.update((item.key, item) for item in found)
+                    skipped += strays
+            objects = [present[key] for key in wanted if key in present]
+        _warn_skipped(self.uri, skipped, self.events_format)
+        return EventListing(objects, tuple(skipped))
 
     def event_objects(self, window: Window) -> list[SourceObject]:
         """The day files a window needs, with their identities; a full load takes every day file under log_data/."""
@@ -336,27 +365,12 @@ class LocalSource(ListedSource):
         return SongListing(f"folders:{digest.hexdigest()}", count, self.song_objects, tuple(sorted(skipped)))
 
     def event_listing(self, window: Window) -> EventListing:
-        """The day files a window needs, with their identities, and the strays of the folders it looked in.
-
-        A full load takes every day file under log_data/; a window looks in its months' folders only.
-        """
+        """The day files a window needs; a missing log_data/ folder is said, not taken for an empty feed."""
         self._folder(LOG_PREFIX)
-        if window.is_everything:
-            objects, skipped = self._objects(LOG_PREFIX)
-        else:
-            wanted = [event_file_key(day, self.events_format) for day in window.days()]
-            months = sorted({key.rsplit("/", 1)[0] for key in wanted})
-            needed = set(wanted)
-            present: dict[str, SourceObject] = {}
-            skipped = []
-            for month in months:
-                if (self.root / month).is_dir():
-                    found, strays = self._objects(month, needed.__contains__)
-                    present.update((item.key, item) for item in found)
-                    skipped += strays
-            objects = [present[key] for key in wanted if key in present]
-        _warn_skipped(self.uri, skipped, self.events_format)
-        return EventListing(objects, tuple(skipped))
+        return super().event_listing(window)
+
+    def _month_listed(self, month: str) -> bool:
+        return (self.root / month).is_dir()
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
@@ -458,27 +472,6 @@ class S3Source(ListedSource):
         songs, skipped = self._song_files()
         _warn_skipped(self.uri, skipped)
         return SongListing(listing_identity(songs), len(songs), lambda: songs, tuple(skipped))
-
-    def event_listing(self, window: Window) -> EventListing:
-        """The day files a window needs with their ETags, found with one listing per month, not a request a day.
-
-        The strays of what was listed (all of log_data/ for a full load, the window's months else) are skipped.
-        """
-        if window.is_everything:
-            objects, skipped = self._objects(LOG_PREFIX)
-        else:
-            wanted = [event_file_key(day, self.events_format) for day in window.days()]
-            months = sorted({key.rsplit("/", 1)[0] for key in wanted})
-            needed = set(wanted)
-            present: dict[str, SourceObject] = {}
-            skipped = []
-            for month in months:
-                found, strays = self._objects(month, needed.__contains__)
-                present.update((item.key, item) for item in found)
-                skipped += strays
-            objects = [present[key] for key in wanted if key in present]
-        _warn_skipped(self.uri, skipped, self.events_format)
-        return EventListing(objects, tuple(skipped))
 
     @contextmanager
     def local_files(self, keys: list[str]) -> Iterator[list[Path]]:
