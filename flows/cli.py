@@ -174,13 +174,14 @@ def _run(values: dict[str, Any]) -> int:
 
 
 @cli.command()
-@with_options(spec.RUN_OPTIONS)
+@with_options(spec.PLAN_OPTIONS)
 @click.pass_context
 def plan(ctx: click.Context, **_: Any) -> int:
     """Print every SQL statement a run with these options would execute on the warehouse, in order, values inlined
-    and secrets masked, for review before a run. Nothing is connected to: no database, no S3 (a local source folder
-    is listed). Logs go to stderr."""
+    and secrets masked, for review before a run. Nothing is connected to but the source's listing (a local folder,
+    or S3), and with --read-warehouse the warehouse, read only. Logs go to stderr."""
     values = _given(ctx)
+    read_warehouse = values.pop("read_warehouse")
     config = RunConfig.resolve(**values)
     # Prefect, imported with the plan, already owns the root logger: ours get their own stderr handler
     handler = logging.StreamHandler(sys.stderr)
@@ -192,7 +193,7 @@ def plan(ctx: click.Context, **_: Any) -> int:
     from sparkify.dryrun import plan as plan_run
 
     try:
-        with _failing_as("sparkify plan"):
+        with _failing_as("sparkify plan"), _read_only_failing():
             planned = plan_run(
                 config.source,
                 values["warehouse"],
@@ -202,6 +203,7 @@ def plan(ctx: click.Context, **_: Any) -> int:
                 max_errors=values["max_errors"],
                 lookback_days=config.lookback_days,
                 full_refresh=config.full_refresh,
+                read_warehouse=read_warehouse,
             )
     finally:
         logger.removeHandler(handler)
@@ -329,6 +331,15 @@ def _failing_as(name: str) -> Iterator[None]:
 
 
 @contextmanager
+def _read_only_failing() -> Iterator[None]:
+    """A plan that reads the warehouse (--read-warehouse) and cannot: one line, as a command that reads it says."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        raise _unreadable(error, "the ledger", "check --warehouse, or plan without --read-warehouse") from None
+
+
+@contextmanager
 def _warehouse(values: dict[str, Any], reading: str) -> Iterator[Warehouse]:
     """The warehouse reached (its turn taken, on DuckDB); a statement it refuses is said in a line."""
     target = WarehouseTarget.resolve(values["warehouse"], values["warehouse_block"])
@@ -343,12 +354,15 @@ def _warehouse(values: dict[str, Any], reading: str) -> Iterator[Warehouse]:
             warehouse.ping()
             yield warehouse
     except sa.exc.DBAPIError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
-        raise WarehouseUnreachable(
-            f"cannot read {reading} ({reason}): a run (sparkify run) creates them with the tables"
-        ) from None
+        raise _unreadable(error, reading, "a run (sparkify run) creates them with the tables") from None
     finally:
         warehouse.engine.dispose()
+
+
+def _unreadable(error: sa.exc.DBAPIError, reading: str, hint: str) -> WarehouseUnreachable:
+    """A warehouse that refused a read, in a line: the driver's first line of why, and what to do."""
+    reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+    return WarehouseUnreachable(f"cannot read {reading} ({reason}): {hint}")
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

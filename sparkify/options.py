@@ -106,6 +106,14 @@ FULL_REFRESH = Option(
     default=False,
 )
 
+READ_WAREHOUSE = Option(
+    "read_warehouse",
+    "Read the warehouse's ledger and catalog (nothing is written), so that the plan shows the files, the earlier "
+    "windows and the marts a run into that warehouse would load, reload and replace.",
+    type=bool,
+    default=False,
+)
+
 # -- a backfill's range, cut into windows
 START = Option(
     "start",
@@ -153,9 +161,10 @@ AUDIT_PARAMETERS = WAREHOUSE_ONLY
 
 #: Each command's options. A run is told what the ETL flow is, but its window, never a schedule's interval.
 RUN_OPTIONS = tuple(option for option in ETL_PARAMETERS if option is not INTERVAL)
+PLAN_OPTIONS = (*RUN_OPTIONS, READ_WAREHOUSE)
 BACKFILL_OPTIONS = (START, END, WINDOW_LENGTH, CONCURRENCY, *TARGET)
 REPORT_OPTIONS = (*WAREHOUSE_ONLY, WINDOW_START, WINDOW_END)
 FORGET_OPTIONS = (FIRST_DAY, LAST_DAY, *WAREHOUSE_ONLY)
 
 #: Every option, for turning a parameter's name in a message into its option.
-ALL = (*ETL_PARAMETERS, *BACKFILL_OPTIONS, *FORGET_OPTIONS)
+ALL = (*ETL_PARAMETERS, *BACKFILL_OPTIONS, *FORGET_OPTIONS, READ_WAREHOUSE)

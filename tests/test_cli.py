@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bench.services import PostgresServer, PrefectServer, S3Server, s3_env
 from flows import cli as command_line
-from flows.cli import EXIT_CODES, main
+from flows.cli import EXIT_CODES, EXIT_FAILED, main
 from sparkify import options, quality, steps
 from sparkify.config import BACKENDS
 from sparkify.warehouse import _ENGINES, connect
@@ -71,7 +71,7 @@ def test_each_flows_parameters_are_the_options_names_defaults_and_help(entrypoin
     ("command", "specified"),
     [
         ("run", options.RUN_OPTIONS),
-        ("plan", options.RUN_OPTIONS),
+        ("plan", options.PLAN_OPTIONS),
         ("backfill", options.BACKFILL_OPTIONS),
         ("report", options.REPORT_OPTIONS),
         ("audit", options.WAREHOUSE_ONLY),
@@ -303,6 +303,17 @@ def test_a_refused_connection_fails_at_once(source: Path, prefect_api: PrefectSe
     )
     line = assert_failed_fast(prefect_api, since, done, took)
     assert "port 9 failed: Connection refused" in line
+
+
+def test_a_plan_that_cannot_read_the_warehouse_says_so_in_a_line(
+    source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql+psycopg://sparkify@127.0.0.1:9/nowhere"
+    assert main(["plan", "--source", str(source), "--warehouse", url, "--read-warehouse"]) == EXIT_FAILED
+    captured = capsys.readouterr()
+    [line] = [line for line in captured.err.splitlines() if not line.startswith("INFO ")]
+    assert line.startswith("sparkify plan failed: cannot read the ledger (") and "Connection refused" in line
+    assert captured.out == ""
 
 
 def test_a_duckdb_file_held_by_another_process_fails_at_once(

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import sqlglot
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.cli import main as cli_main
 from flows.etl.flow import sparkify_etl
 from sparkify.dryrun import PLAN_RUN_KEY, plan
 from sparkify.sources import SourceError
@@ -113,7 +114,7 @@ def test_the_duckdb_plan_is_what_a_duckdb_run_executes(
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_plan_that_reads_the_warehouse_is_what_a_run_with_a_lookback_and_a_reload_executes(
-    tmp_path: Path, captured: list[tuple[str, Any]]
+    tmp_path: Path, captured: list[tuple[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = write_source(tmp_path / "source", EVENTS, CATALOG)
     url = duckdb_url(tmp_path)
@@ -137,6 +138,10 @@ def test_a_plan_that_reads_the_warehouse_is_what_a_run_with_a_lookback_and_a_rel
         if re.search(r"^(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)", statement, re.M)
     ]
     assert planned.text().count("\n-- stage-events\n") == 2  # the window's, and the 1st's again
+    bounds = ["--window-start", f"{window.start:%Y-%m-%d}", "--window-end", f"{window.end:%Y-%m-%d}"]
+    capsys.readouterr()
+    assert cli_main(["plan", "--source", str(root), "--warehouse", url, *bounds, "--read-warehouse"]) == 0
+    assert _at_any_time(capsys.readouterr().out) == _at_any_time(planned.text())
     captured.clear()
     summary = one_at_a_time(source=str(root), warehouse=url, window_start=window.start, window_end=window.end)
 
@@ -147,6 +152,11 @@ def test_a_plan_that_reads_the_warehouse_is_what_a_run_with_a_lookback_and_a_rel
         for statement in planned.statements
     ]
     assert ran == expected
+
+
+def _at_any_time(text: str) -> str:
+    """A plan's text with the clock's readings (when rows were checked or rejected) set aside."""
+    return re.sub(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+'", "'<now>'", text)
 
 
 def test_a_local_source_lists_its_folder_and_names_every_file(tmp_path: Path) -> None:

@@ -111,7 +111,8 @@ def plan(
         f"window: {window}\n"
         f"staging tables are named after the flow run: {PLAN_RUN_KEY!r} stands for its key here."
     )
-    logger.info("planning a run of %s into %r for %s; nothing is connected to", source, target, window)
+    reads = "its ledger and catalog read, nothing written" if read_warehouse else "nothing is connected to"
+    logger.info("planning a run of %s into %r for %s; %s", source, target, window, reads)
     try:
         pipeline.load(DirectRunner(recorder.step), config, run, planned, opened)
     finally:
