@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TypeVar
 
 # Before anything imports Prefect or the pipeline's settings: no telemetry, no 5-minute retry waits.
@@ -75,6 +76,14 @@ def pg_url(postgres: PostgresServer, request: pytest.FixtureRequest) -> Iterator
     # Best effort: the whole cluster is deleted at the end of the session anyway.
     with contextlib.suppress(Exception):
         drop_database(postgres, name)
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty warehouse on each engine that runs here: a DuckDB file, then a PostgreSQL database of its own."""
+    return (
+        f"duckdb:///{tmp_path / 'warehouse.duckdb'}" if request.param == "duckdb" else request.getfixturevalue("pg_url")
+    )
 
 
 @pytest.fixture(scope="session")

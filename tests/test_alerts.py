@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from uuid import uuid4
 
+import duckdb
 import pytest
 from prefect import flow, get_client
 from prefect.events.clients import AssertingEventsClient
@@ -47,6 +48,7 @@ from sparkify.alerts import CHECKS_WARNED, emit_check_warnings
 from sparkify.quality import CheckResult
 from sparkify.settings import get_settings
 from tests.factories import event, song, write_source
+from tests.helpers import run_steps
 from tests.test_deployment import DEPLOYMENT, NOT_IN_A_CHECKOUT, POOL, REPO, Operator, flow_run_id
 from tests.test_security import everything_the_server_kept
 
@@ -469,10 +471,10 @@ def _leave_the_server_as_found(server: PrefectServer) -> None:
             client.delete_work_pool(POOL)
 
 
-def deployment_run(alerting: Alerting, *args: str) -> dict[str, Any]:
+def deployment_run(alerting: Alerting, *args: str, deployment: str = DEPLOYMENT) -> dict[str, Any]:
     """``prefect deployment run … --watch``, through the worker; the run's final record, whatever its state."""
     result = alerting.operator.prefect(
-        "deployment", "run", DEPLOYMENT, *args, "--watch", "--watch-timeout", "180", check=False
+        "deployment", "run", deployment, *args, "--watch", "--watch-timeout", "180", check=False
     )
     return alerting.operator.get(f"/flow_runs/{flow_run_id(result.stdout)}")
 
@@ -503,6 +505,20 @@ def test_a_failed_run_sends_one_alert_naming_the_deployment_the_window_and_the_f
     assert alert.path == f"/services/T0SPARKIFY/B0ALERTS/{SECRET}"
     assert alert.content_type == "application/json"
     assert list(json.loads(alert.body)) == ["text"]
+
+
+def test_a_failed_audit_sends_the_failed_run_alert_naming_the_check(alerting: Alerting, tmp_path: Path) -> None:
+    """The daily audit reads whole tables: a defect no hourly run wrote (a level set by hand) fails it, and alerts."""
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    run_steps(source_with_levels(tmp_path / "source", "free", "paid"), url)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        conn.execute("UPDATE users SET level = 'gold'")
+    run = deployment_run(alerting, "--param", f"warehouse={url}", deployment="sparkify-audit/daily")
+    assert run["state_type"] == "FAILED", run["state"]
+    alert = alerting.slack.wait_for("the audit's alert", FAILED, lambda n: run["name"] in n.text, timeout=60)
+    assert alert.text.startswith(f"{FAILED} sparkify-audit/daily: run {run['name']} Failed"), alert.text
+    assert "window:" not in alert.text
+    assert f"{LEVELS_CHECK} FAILED: observed 1 rows outside the accepted values, expected 0" in alert.text
 
 
 def test_a_warning_event_from_a_run_that_completes_alerts_with_each_failed_check(alerting: Alerting) -> None:

@@ -24,7 +24,7 @@ from sparkify.run import LoadRun
 from sparkify.warehouse import connect
 from sparkify.window import Window
 from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, run_steps, star_contents
+from tests.helpers import rows, run_steps, star_contents
 
 T = TypeVar("T")
 CATALOG = [song("SOX", "Song", artist_id="ARX", artist_name="Artist", duration=200.0)]
@@ -80,11 +80,6 @@ def execute(url: str, statement: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(statement))
     engine.dispose()
-
-
-@pytest.fixture(params=["duckdb", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return duckdb_url(tmp_path) if request.param == "duckdb" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

@@ -132,11 +132,6 @@ def append_events(root: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return duckdb_url(tmp_path) if request.param == "duckdb" else request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     return write_source(tmp_path / "source", EVENTS, CATALOG)

@@ -33,11 +33,6 @@ EVENTS = [
 DAY_10 = {"window_start": datetime(2018, 11, 10), "window_end": datetime(2018, 11, 11)}
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return duckdb_url(tmp_path) if request.param == "duckdb" else request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     return write_source(tmp_path / "source", EVENTS, CATALOG)

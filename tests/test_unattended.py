@@ -17,7 +17,7 @@ from sparkify import quality, steps
 from sparkify.errors import DataQualityError
 from sparkify.warehouse import connect
 from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, run_steps
+from tests.helpers import rows, run_steps
 
 CATALOG = [song("SOX", "Song", artist_id="ARX", artist_name="Artist", duration=200.0)]
 #: Every day of eight, 30 plays between 10:00 and 11:00: a week of history before the 8th.
@@ -48,11 +48,6 @@ def week_then(last_day_plays: int) -> list[dict[str, Any]]:
 
 def hour_of(day: int, hour: int = 10) -> dict[str, datetime]:
     return {"window_start": datetime(2018, 11, day, hour), "window_end": datetime(2018, 11, day, hour + 1)}
-
-
-@pytest.fixture(params=["duckdb", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return duckdb_url(tmp_path) if request.param == "duckdb" else request.getfixturevalue("pg_url")
 
 
 def results(url: str) -> list[tuple[Any, ...]]:
