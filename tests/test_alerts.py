@@ -47,8 +47,8 @@ from deployments import blocks as operator_blocks
 from sparkify.alerts import CHECKS_WARNED, emit_check_warnings
 from sparkify.quality import CheckResult
 from sparkify.settings import get_settings
-from tests.factories import event, song, write_source
-from tests.helpers import run_steps
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import run_steps
 from tests.test_deployment import DEPLOYMENT, NOT_IN_A_CHECKOUT, POOL, REPO, Operator, flow_run_id
 from tests.test_security import everything_the_server_kept
 

@@ -31,9 +31,9 @@ from sparkify.run import LoadRun
 from sparkify.sources import EVENT_COLUMNS, LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, star_contents
-from tests.samples import EVENTS, write_feeds
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, star_contents
+from tests.support.samples import EVENTS, write_feeds
 from tests.test_redshift import ROLE, redshift_block
 
 DAY1 = "log_data/2018/11/2018-11-01-events.json"

@@ -20,8 +20,8 @@ from flows.etl.flow import sparkify_etl
 from sparkify.blocks import WarehouseConnection
 from sparkify.warehouse import connect
 from sparkify.warehouse.duckdb import DuckDBWarehouse
-from tests.factories import event, song, write_source
-from tests.helpers import rows
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import rows
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "Pw-Never-Shown-7f3a"

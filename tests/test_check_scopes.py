@@ -23,8 +23,8 @@ from sparkify.pipeline import DirectRunner
 from sparkify.run import LoadRun
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.factories import event, song, write_source
-from tests.helpers import rows, run_steps, star_contents
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import rows, run_steps, star_contents
 
 T = TypeVar("T")
 CATALOG = [song("SOX", "Song", artist_id="ARX", artist_name="Artist", duration=200.0)]

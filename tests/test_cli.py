@@ -28,9 +28,9 @@ from sparkify.config import BACKENDS
 from sparkify.warehouse import _ENGINES, connect
 from tasks import TASKS, TaskRunner
 from tasks.policy import is_permanent, is_transient
-from tests import flow_runs
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, password_login, rows, run_steps
+from tests.support import flow_runs
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, password_login, rows, run_steps
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)]

@@ -24,8 +24,8 @@ from sparkify.warehouse.compaction import (
     part_ends,
 )
 from sparkify.warehouse.redshift import RedshiftWarehouse
-from tests.factories import song
-from tests.samples import new_bucket, use_s3
+from tests.support.factories import song
+from tests.support.samples import new_bucket, use_s3
 
 MB = 1 << 20
 

@@ -25,9 +25,9 @@ from sparkify.sample import GeneratorConfig, generate
 from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests import flow_runs
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, star_contents
+from tests.support import flow_runs
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, star_contents
 
 #: Three days, one window each; users play on several days, so every dimension is upserted by every run.
 CONFIG = GeneratorConfig(events=3000, songs=300, users=30, days=3)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from flows.etl.flow import sparkify_etl
-from tests.helpers import duckdb_url, star_contents
+from tests.support.helpers import duckdb_url, star_contents
 
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "udacity-sample"
 EPOCH = datetime(1970, 1, 1)

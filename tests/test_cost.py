@@ -13,7 +13,7 @@ import pytest
 
 from bench.history import HOUR, HOUR_DAY, HOUR_EVENTS, SONGS, pg_reads, reset_pg_stats, run_once
 from sparkify.sample import GeneratorConfig, generate
-from tests.helpers import rows
+from tests.support.helpers import rows
 
 pytestmark = pytest.mark.slow
 

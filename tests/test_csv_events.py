@@ -15,8 +15,8 @@ from sparkify.run import LoadRun
 from sparkify.sources import SourceError, open_source
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.helpers import duckdb_url, rows, star_contents
-from tests.samples import EVENTS, QUOTED_TITLE, real_sample, write_feeds
+from tests.support.helpers import duckdb_url, rows, star_contents
+from tests.support.samples import EVENTS, QUOTED_TITLE, real_sample, write_feeds
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

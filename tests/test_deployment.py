@@ -37,7 +37,7 @@ from sparkify.config import day_range
 from sparkify.sample import GeneratedSource, GeneratorConfig, generate
 from sparkify.settings import SettingsError, get_settings
 from sparkify.window import Window
-from tests.helpers import rows, star_contents
+from tests.support.helpers import rows, star_contents
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOYMENT = "sparkify-etl/hourly"

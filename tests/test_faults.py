@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 from bench.services import LOOPBACK, PostgresServer, PrefectServer, S3Server, create_database, upload_tree
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
-from tests import flow_runs
-from tests.helpers import duckdb_url, rows, star_contents
+from tests.support import flow_runs
+from tests.support.helpers import duckdb_url, rows, star_contents
 from tests.test_bad_records import rejects, write_corpus
 
 #: Four days of plays: small enough to run in seconds, large enough for every table to hold rows.

@@ -20,9 +20,9 @@ from sparkify.run import LoadRun
 from sparkify.sources import LocalSource, describe_skipped, event_file_day, open_source, skip_reason
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.factories import event, ms, song, write_source
-from tests.helpers import duckdb_url, rows
-from tests.samples import EVENTS, new_bucket, use_s3, write_feeds
+from tests.support.factories import event, ms, song, write_source
+from tests.support.helpers import duckdb_url, rows
+from tests.support.samples import EVENTS, new_bucket, use_s3, write_feeds
 
 #: Objects under log_data/ and song_data/ that are no source files, each with why.
 STRAYS = {

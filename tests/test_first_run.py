@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import event, song, write_source
-from tests.helpers import rows
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import rows
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,8 @@ from sparkify.run import LoadRun
 from sparkify.sources import LocalSource
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)]

@@ -19,10 +19,10 @@ import pytest
 from bench.services import PostgresServer, PrefectServer, S3Server, create_database, downloads, s3_client, upload_tree
 from flows.etl.flow import RunSummary, sparkify_etl
 from sparkify.sources import LocalSource
-from tests import flow_runs
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, star_contents
-from tests.samples import new_bucket, use_s3
+from tests.support import flow_runs
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, star_contents
+from tests.support.samples import new_bucket, use_s3
 
 CATALOG = [
     song("SOAAA", "Alpha", artist_id="ARA", artist_name="Ann", duration=200.5),

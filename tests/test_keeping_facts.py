@@ -19,8 +19,8 @@ import pytest
 
 from flows.etl.flow import sparkify_etl
 from sparkify.errors import DataQualityError
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, run_steps, star_contents
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, run_steps, star_contents
 
 CATALOG = [song("SOX", "Song", artist_id="ARX", artist_name="Artist", duration=200.0)]
 DAYS = (9, 10, 11)

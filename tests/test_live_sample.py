@@ -23,7 +23,7 @@ from sparkify.sample import DEMO, day_events, ensure_days, ensure_sample, genera
 from sparkify.sample.live import SESSION_IDS_PER_DAY, first_live_day
 from sparkify.settings import SAMPLE_SOURCE
 from sparkify.window import Window, floor
-from tests.helpers import duckdb_url, rows, star_contents
+from tests.support.helpers import duckdb_url, rows, star_contents
 
 REPO = Path(__file__).resolve().parents[1]
 #: Consecutive live days read with the sample, for what must hold across days (levels, session ids).

@@ -34,9 +34,9 @@ from sparkify.run import LoadRun
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import Warehouse, connect
 from sparkify.warehouse.base import AddColumn
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, run_steps
-from tests.samples import real_sample, write_feeds
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, run_steps
+from tests.support.samples import real_sample, write_feeds
 from tests.test_conformance import expected_tables
 
 #: The listening marts, each checked against Python; check_health (the quality checks' history) is checked apart.

@@ -26,8 +26,8 @@ from flows.etl.flow import sparkify_etl
 from sparkify.dryrun import PLAN_RUN_KEY, plan
 from sparkify.sources import SourceError
 from sparkify.window import Window
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = [song("SOX", "You Gotta Be", artist_id="ARX", artist_name="Des'ree", duration=246.30812)]

@@ -20,8 +20,8 @@ from sparkify.run import LoadRun
 from sparkify.sources import open_source
 from sparkify.warehouse import Warehouse, connect
 from sparkify.window import Window
-from tests.helpers import duckdb_url, rows, star_contents
-from tests.samples import CATALOG, EVENTS, new_bucket, real_sample, use_s3, write_feeds
+from tests.support.helpers import duckdb_url, rows, star_contents
+from tests.support.samples import CATALOG, EVENTS, new_bucket, real_sample, use_s3, write_feeds
 
 
 def staged(warehouse: Warehouse, root: Path) -> dict[str, list[dict[str, Any]]]:

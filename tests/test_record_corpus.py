@@ -6,7 +6,7 @@ PostgreSQL stage it; both must reject the very same records and files, with the 
 and stage every good record. Redshift is judged in the two halves that run here: its screening SQL after
 COPY (``sql/redshift/screen/``, on the real PostgreSQL server, as ``tests/test_redshift_screening.py`` runs it)
 must give the other engines' reasons for the records COPY lets through, and its staging through the wire
-(moto's S3, ``tests/redshift_wire.py``) must reject the same files whole, copy gzip files with GZIP and read a
+(moto's S3, ``tests/support/redshift_wire.py``) must reject the same files whole, copy gzip files with GZIP and read a
 file with a byte-order mark from a copy without it. What COPY itself refuses (malformed JSON ...) is its own
 load error, read back from its log, and is not compared here.
 """
@@ -41,10 +41,10 @@ from sparkify.warehouse.redshift import (
     screening_params,
 )
 from sparkify.window import Window
-from tests.factories import event, write_source
-from tests.helpers import duckdb_url, rows
-from tests.redshift_wire import RecordingRedshift, redirected, statement_text
-from tests.samples import new_bucket, use_s3
+from tests.support.factories import event, write_source
+from tests.support.helpers import duckdb_url, rows
+from tests.support.redshift_wire import RecordingRedshift, redirected, statement_text
+from tests.support.samples import new_bucket, use_s3
 from tests.test_bad_records import BAD_LINES
 from tests.test_redshift import ROLE
 

@@ -31,7 +31,7 @@ from sparkify.sources import EVENT_COLUMNS, LocalSource, SourceError, SourceObje
 from sparkify.warehouse import connect
 from sparkify.warehouse.redshift import CopyConfigError, RedshiftWarehouse
 from sparkify.window import Window
-from tests.samples import new_bucket, use_s3, write_feeds
+from tests.support.samples import new_bucket, use_s3, write_feeds
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "s3://udacity-dend/sparkify"

@@ -17,7 +17,7 @@ from sqlalchemy_redshift.dialect import RedshiftDialect_redshift_connector
 
 from sparkify import records, schema, sql
 from sparkify.warehouse.redshift import SCREENING, screened_staging, screening_params
-from tests.factories import event, song
+from tests.support.factories import event, song
 
 STAGING = "staging_events_screen"
 EVENTS = [

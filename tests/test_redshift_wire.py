@@ -34,8 +34,8 @@ from sparkify.blocks import WarehouseConnection
 from sparkify.dryrun import PLAN_RUN_KEY, plan
 from sparkify.records import SONG_FIELDS, TooManyBadRecordsError, parse_song
 from sparkify.window import Window
-from tests.factories import song
-from tests.redshift_wire import (
+from tests.support.factories import song
+from tests.support.redshift_wire import (
     REDSHIFT_RESERVED,
     SQLFLUFF_UNKNOWN,
     Received,
@@ -45,7 +45,7 @@ from tests.redshift_wire import (
     reserved_identifiers,
     statement_text,
 )
-from tests.samples import CATALOG, EVENTS, new_bucket, use_s3, write_feeds
+from tests.support.samples import CATALOG, EVENTS, new_bucket, use_s3, write_feeds
 from tests.test_redshift import ACCESS_KEY, PASSWORD, ROLE, SECRET_KEY, SERVERLESS_HOST, SESSION_TOKEN, parse
 
 PROVISIONED_HOST = "sparkify.abc123.us-west-2.redshift.amazonaws.com"

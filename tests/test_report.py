@@ -18,7 +18,7 @@ from sparkify import report
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
 from sparkify.window import Window
-from tests.helpers import duckdb_url
+from tests.support.helpers import duckdb_url
 from tests.test_conformance import expected_tables
 from tests.test_marts import expected_marts, load
 

@@ -18,8 +18,8 @@ from bench.services import LOOPBACK, NO_PROXY, S3Server, s3_client, upload_tree
 from flows.etl.flow import sparkify_etl
 from sparkify.sources import SourceError, open_source
 from sparkify.window import Window
-from tests.helpers import duckdb_url, star_contents
-from tests.samples import EVENTS, new_bucket, use_s3, write_feeds
+from tests.support.helpers import duckdb_url, star_contents
+from tests.support.samples import EVENTS, new_bucket, use_s3, write_feeds
 
 
 def test_a_run_from_s3_loads_what_the_same_folder_loads(

@@ -27,8 +27,8 @@ from sparkify import sql
 from sparkify.blocks import WarehouseConnection
 from sparkify.sample import GeneratorConfig, generate
 from sparkify.warehouse import connect
-from tests import flow_runs
-from tests.helpers import password_login, rows
+from tests.support import flow_runs
+from tests.support.helpers import password_login, rows
 
 PG_PASSWORD = "Pg-Secret-" + uuid.uuid4().hex
 AWS_SECRET_IN_BLOCK = "AwsBlockSecret/" + uuid.uuid4().hex

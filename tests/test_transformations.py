@@ -1,7 +1,7 @@
 """Each rule of the star schema, pinned on a hand-made input small enough to read.
 
 The rules are the SQL's, so each test runs the run's steps themselves on DuckDB, without
-Prefect (``tests.helpers.run_steps``); several pin a defect of the Airflow DAG this
+Prefect (``tests.support.helpers.run_steps``); several pin a defect of the Airflow DAG this
 pipeline replaces. What the flow adds (failing an empty run) is tested on the flow.
 """
 
@@ -15,8 +15,8 @@ import pytest
 
 from flows.etl.flow import sparkify_etl
 from sparkify.errors import EmptySourceError
-from tests.factories import event, song, write_source
-from tests.helpers import duckdb_url, rows, run_steps, star_contents
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import duckdb_url, rows, run_steps, star_contents
 
 CATALOG = [song("SOMZWCG12A8C13C480", "You Gotta Be", artist_id="ARDESREE", artist_name="Des'ree", duration=246.30812)]
 

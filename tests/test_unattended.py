@@ -16,8 +16,8 @@ import pytest
 from sparkify import quality, steps
 from sparkify.errors import DataQualityError
 from sparkify.warehouse import connect
-from tests.factories import event, song, write_source
-from tests.helpers import rows, run_steps
+from tests.support.factories import event, song, write_source
+from tests.support.helpers import rows, run_steps
 
 CATALOG = [song("SOX", "Song", artist_id="ARX", artist_name="Artist", duration=200.0)]
 #: Every day of eight, 30 plays between 10:00 and 11:00: a week of history before the 8th.

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.services import S3Server, s3_env
-from tests.factories import event, song, write_source
+from tests.support.factories import event, song, write_source
 
 #: The real Udacity sample, when the workplace's shared folder holds it.
-REAL_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/udacity-sample"
+REAL_SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/udacity-sample"
 
 QUOTED_TITLE = 'Say "Hi", Then\nLeave'
 QUOTED_ARTIST = 'O\'Brien, "Big"'

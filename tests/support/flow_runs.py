@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.services import PrefectServer, http_post
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: Longest a run of the tests' small sources may take, starting Python and Prefect included.
 RUN_TIMEOUT_S = 180.0
 
