@@ -16,8 +16,9 @@ import pytest
 
 from flows.etl.flow import sparkify_etl
 from tests.support.helpers import duckdb_url, star_contents
+from tests.support.samples import REAL_SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "udacity-sample"
+SAMPLE = REAL_SAMPLE
 EPOCH = datetime(1970, 1, 1)
 
 pytestmark = [

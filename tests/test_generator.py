@@ -24,8 +24,8 @@ from sparkify.sample.generator import (
     generate,
     main,
 )
+from tests.support.samples import REAL_SAMPLE
 
-REAL_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/udacity-sample"
 CONFIG = GeneratorConfig(events=6_000, songs=300, users=40, days=6, start=dt.date(2018, 11, 28), seed=7)
 _EPOCH = dt.date(1970, 1, 1)
 
